@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+// PrefLab: a REST service for RLHF and preference-optimisation experiments.
+// Module map and what each module must not know: see DESIGN.md §2.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "PrefLab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "preflab", targets: ["preflab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System-library shims: a modulemap and a header each, no Swift logic.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLinux"),
+
+        // Pure HTTP/1.1 parsing and serialising.
+        .target(name: "HTTP1", swiftSettings: strict),
+        // The hand-written server over POSIX sockets.
+        .target(
+            name: "HTTPServer",
+            dependencies: ["HTTP1", "CLinux", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Store locations and reachability; grows into the repositories of the storage issue.
+        .target(name: "Storage", dependencies: ["CSQLite", "CPostgres"], swiftSettings: strict),
+        // Composition root.
+        .target(
+            name: "App",
+            dependencies: ["HTTP1", "HTTPServer", "Storage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "preflab",
+            dependencies: ["App", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+
+        // libFuzzer entry point for the HTTP/1.1 parser (`make fuzz`).
+        .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"], swiftSettings: strict),
+        // `make bench-http`: the product's server plus a benchmark-only JSON echo route.
+        .executableTarget(
+            name: "HTTPBench",
+            dependencies: ["App", "HTTPServer", "HTTP1"],
+            path: "Benchmarks/HTTPBench",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

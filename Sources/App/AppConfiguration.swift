@@ -1,0 +1,74 @@
+public import Logging
+public import Storage
+
+/// Settings of `preflab serve`, from flags or `PREFLAB_*` environment variables.
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    /// Worker threads serving HTTP requests.
+    public var workers: Int
+    public var logLevel: Logger.Level
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultSQLite,
+                workers: Int = 16, logLevel: Logger.Level = .info) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.workers = workers
+        self.logLevel = logLevel
+    }
+
+    /// Resolves each setting from its flag, else its `PREFLAB_*` variable, else the default,
+    /// and validates them all, naming the setting at fault.
+    public static func resolve(
+        host: String?, port: Int?, database: String?, workers: Int?, logLevel: String?,
+        environment: [String: String]
+    ) throws(ConfigurationError) -> AppConfiguration {
+        var config = AppConfiguration()
+        if let host = host ?? environment["PREFLAB_HOST"] {
+            guard !host.isEmpty else { throw ConfigurationError("--host / PREFLAB_HOST must not be empty") }
+            config.host = host
+        }
+        let environmentPort = try integer(environment["PREFLAB_PORT"], "PREFLAB_PORT")
+        if let port = port ?? environmentPort {
+            guard (0...65535).contains(port) else { throw ConfigurationError("--port / PREFLAB_PORT must be 0...65535, got \(port)") }
+            config.port = port
+        }
+        if let database = database ?? environment["PREFLAB_DATABASE"] {
+            do {
+                config.database = try DatabaseLocation(parsing: database)
+            } catch {
+                throw ConfigurationError("--database / PREFLAB_DATABASE: \(error.message)")
+            }
+        }
+        let environmentWorkers = try integer(environment["PREFLAB_WORKERS"], "PREFLAB_WORKERS")
+        if let workers = workers ?? environmentWorkers {
+            guard (1...1024).contains(workers) else { throw ConfigurationError("--workers / PREFLAB_WORKERS must be 1...1024, got \(workers)") }
+            config.workers = workers
+        }
+        if let level = logLevel ?? environment["PREFLAB_LOG_LEVEL"] {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError("--log-level / PREFLAB_LOG_LEVEL must be one of \(names), got '\(level)'")
+            }
+            config.logLevel = parsed
+        }
+        return config
+    }
+
+    private static func integer(_ text: String?, _ name: String) throws(ConfigurationError) -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text) else { throw ConfigurationError("\(name) must be an integer, got '\(text)'") }
+        return value
+    }
+}
+
+/// A setting that cannot be used; the message names it.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import HTTP1
+import HTTPServer
+import Storage
+
+/// `/livez`, `/readyz` and `/metrics`: what load balancers, orchestrators and Prometheus poll.
+enum HealthRoutes {
+    static let livezBody = Array(#"{"status":"ok"}"#.utf8)
+
+    static func register(on router: inout Router, database: DatabaseLocation, metrics: MetricsRegistry,
+                         connections: @escaping @Sendable () -> Int) {
+        // Liveness: the process answers. Deliberately checks nothing else.
+        router.get("/livez") { _ in
+            ServerResponse(contentType: "application/json", body: livezBody)
+        }
+        // Readiness: the store answers a query.
+        router.get("/readyz") { _ in
+            let failure = StoreProbe.check(database)
+            var store: [String: String] = ["backend": database.backend, "status": failure == nil ? "ok" : "unavailable"]
+            if let failure { store["error"] = failure }
+            let document: [String: Any] = ["status": failure == nil ? "ready" : "not_ready", "checks": ["store": store]]
+            let body = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])).map(Array.init) ?? []
+            return ServerResponse(status: failure == nil ? .ok : .serviceUnavailable, contentType: "application/json", body: body)
+        }
+        router.get("/metrics") { _ in
+            let text = metrics.render(gauges: [
+                (name: "preflab_http_open_connections", help: "Open client connections.", value: Double(connections())),
+            ])
+            return ServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
+        }
+    }
+}

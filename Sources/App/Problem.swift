@@ -1,0 +1,91 @@
+import Foundation
+public import HTTP1
+public import HTTPServer
+
+/// An RFC 9457 problem document, the body of every error response.
+public struct Problem: Codable, Sendable, Equatable {
+    /// A URI reference naming the problem type: `/problems/<code>`.
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String?
+    /// The request id, so a report can be matched with the server's logs.
+    public var instance: String?
+    /// A stable, machine-readable code (`not_found`, `invalid_field`, ...).
+    public var code: String
+    /// The offending request field, as a JSON pointer-ish path (`choice`, `items[3].choice`).
+    public var field: String?
+
+    public init(status: HTTPStatus, code: String, detail: String?, field: String? = nil, instance: String? = nil) {
+        self.type = "/problems/\(code)"
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.instance = instance
+        self.code = code
+        self.field = field
+    }
+
+    /// The response carrying this document as `application/problem+json`.
+    public var response: ServerResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(self)).map(Array.init) ?? Array(#"{"status":500,"code":"internal"}"#.utf8)
+        return ServerResponse(status: HTTPStatus(code: status, reasonPhrase: title), contentType: "application/problem+json", body: body)
+    }
+}
+
+/// An error a handler throws on purpose; mapped to a problem document in `ErrorMapping`.
+public struct AppError: Error, Sendable, Equatable {
+    public var status: HTTPStatus
+    public var code: String
+    public var detail: String
+    public var field: String?
+
+    public init(_ status: HTTPStatus, code: String, detail: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.field = field
+    }
+
+    /// A 4xx for one invalid request field.
+    public static func invalidField(_ field: String, _ detail: String) -> AppError {
+        AppError(.unprocessableContent, code: "invalid_field", detail: detail, field: field)
+    }
+}
+
+/// The one place where errors become HTTP responses.
+public enum ErrorMapping {
+    /// Maps a handler or routing error; anything unexpected is an opaque 500 naming the request id.
+    public static func response(for error: any Error, request: ServerRequest) -> ServerResponse {
+        let instance = request.requestID.isEmpty ? nil : request.requestID
+        switch error {
+        case let error as AppError:
+            return Problem(status: error.status, code: error.code, detail: error.detail, field: error.field, instance: instance).response
+        case let error as RoutingError:
+            switch error.kind {
+            case .notFound:
+                return Problem(status: .notFound, code: "not_found", detail: "no route for \(error.path)", instance: instance).response
+            case .methodNotImplemented:
+                return Problem(status: .notImplemented, code: "method_not_implemented",
+                               detail: "method \(error.method) is not implemented", instance: instance).response
+            case .methodNotAllowed(let allow):
+                var response = Problem(status: .methodNotAllowed, code: "method_not_allowed",
+                                       detail: "\(error.method) is not allowed on \(error.path)", instance: instance).response
+                response.headers.add(name: "Allow", value: allow.joined(separator: ", "))
+                return response
+            }
+        case let error as HTTPParseError:
+            return response(for: error)
+        default:
+            return Problem(status: .internalServerError, code: "internal",
+                           detail: "an internal error occurred; quote the request id when reporting it", instance: instance).response
+        }
+    }
+
+    /// The problem document for a request the parser rejected (400, 408, 413, 414, 431, 501, 505).
+    public static func response(for error: HTTPParseError) -> ServerResponse {
+        Problem(status: error.status, code: error.code.rawValue, detail: error.detail).response
+    }
+}

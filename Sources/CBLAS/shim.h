@@ -1,0 +1,2 @@
+// Shim for OpenBLAS's CBLAS interface (pkg-config name "openblas"; Debian ships no cblas.pc).
+#include <cblas.h>

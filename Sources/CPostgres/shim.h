@@ -1,0 +1,2 @@
+// Shim for libpq.
+#include <libpq-fe.h>

@@ -1,0 +1,251 @@
+import Dispatch
+import HTTP1
+import Foundation
+public import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// A hand-written HTTP/1.1 server over POSIX sockets and epoll.
+///
+/// An acceptor thread accepts connections and registers them one-shot in a
+/// shared epoll set; `workers` threads wait on it, and whichever is woken owns
+/// that connection until it re-arms it. Reading is non-blocking, so a client
+/// trickling bytes costs no thread; only a complete request runs its handler.
+/// A reaper thread enforces idle and read timeouts and drives graceful shutdown.
+///
+/// ```swift
+/// let server = HTTPServer(configuration: config, responder: router, logger: logger)
+/// try server.start()
+/// server.waitUntilStopped()   // returns after shutdown() has drained
+/// ```
+public final class HTTPServer: Sendable {
+    let configuration: HTTPServerConfiguration
+    let responder: any HTTPResponder
+    let logger: Logger
+
+    let epollFD: Int32
+    /// Level-triggered in epoll with id 0: once written, every worker wakes and exits.
+    let stopFD: Int32
+    /// Wakes the acceptor's poll so it closes the listeners.
+    let acceptorWakeFD: Int32
+    let connections = Mutex<[UInt64: Connection]>([:])
+    let nextID = Atomic<UInt64>(1)
+    let draining = Atomic<Bool>(false)
+    private let lifecycle = Mutex<Lifecycle>(Lifecycle())
+    private let threads = DispatchGroup()
+    private let stoppedSignal = DispatchSemaphore(value: 0)
+
+    private struct Lifecycle {
+        var listeners: [Int32] = []
+        var port = 0
+        var started = false
+        var drainDeadline: ContinuousClock.Instant?
+        var stopped = false
+    }
+
+    /// Creates a server; nothing is bound until `start()`.
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        stopFD = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+        acceptorWakeFD = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
+        precondition(epollFD >= 0 && stopFD >= 0 && acceptorWakeFD >= 0, "epoll/eventfd unavailable")
+    }
+
+    deinit {
+        close(epollFD)
+        close(stopFD)
+        close(acceptorWakeFD)
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var port: Int { lifecycle.withLock { $0.port } }
+
+    /// Binds, listens and starts the acceptor, workers and reaper threads.
+    public func start() throws(IOError) {
+        let (fds, port) = try makeListeners(host: configuration.host, port: configuration.port, backlog: 1024)
+        lifecycle.withLock {
+            $0.listeners = fds
+            $0.port = port
+            $0.started = true
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = 0
+        try syscall("epoll_ctl(stop)") { epoll_ctl(epollFD, EPOLL_CTL_ADD, stopFD, &event) }
+        spawn("preflab-accept") { self.acceptLoop(listeners: fds) }
+        for i in 0..<max(1, configuration.workers) {
+            spawn("preflab-worker-\(i)") { self.workerLoop() }
+        }
+        spawn("preflab-reaper") { self.reaperLoop() }
+        logger.debug("server started", metadata: ["server.port": "\(port)"])
+    }
+
+    /// Begins a graceful shutdown: stop accepting, close idle connections,
+    /// let in-flight requests finish (up to `drainTimeout`), then stop the threads.
+    /// Safe to call more than once and from a signal-handling queue.
+    public func shutdown() {
+        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        lifecycle.withLock { $0.drainDeadline = .now + configuration.drainTimeout }
+        var one: UInt64 = 1
+        _ = write(acceptorWakeFD, &one, 8)
+        let snapshot = connections.withLock { Array($0.values) }
+        for connection in snapshot where connection.state.withLock({ $0.shutdownRequested() }) {
+            closeDescriptor(connection)
+        }
+    }
+
+    /// Blocks until `shutdown()` has drained the server, then gives the threads
+    /// two seconds to finish; a handler stuck past that does not hold the process.
+    public func waitUntilStopped() {
+        stoppedSignal.wait()
+        stoppedSignal.signal()  // let other waiters through too
+        _ = threads.wait(timeout: .now() + 2)
+    }
+
+    /// Starts and blocks until shut down.
+    public func run() throws(IOError) {
+        try start()
+        waitUntilStopped()
+    }
+
+    /// Number of open connections.
+    public var connectionCount: Int { connections.withLock { $0.count } }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        threads.enter()
+        let thread = Thread { [threads] in
+            body()
+            threads.leave()
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    // MARK: - Accepting
+
+    private func acceptLoop(listeners: [Int32]) {
+        var pollFDs = listeners.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        pollFDs.append(pollfd(fd: acceptorWakeFD, events: Int16(POLLIN), revents: 0))
+        while !draining.load(ordering: .acquiring) {
+            let ready = poll(&pollFDs, nfds_t(pollFDs.count), 1000)
+            if ready <= 0 { continue }
+            for entry in pollFDs.dropLast() where entry.revents != 0 {
+                acceptAll(listener: entry.fd)
+            }
+        }
+        for fd in listeners { close(fd) }
+        logger.debug("listeners closed")
+    }
+
+    private func acceptAll(listener: Int32) {
+        while true {
+            let fd: Int32
+            do {
+                fd = try syscall("accept4") {
+                    clinux_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            } catch {
+                if !error.isWouldBlock, error.errno != ECONNABORTED {
+                    // EMFILE/ENFILE: leave the rest in the backlog until descriptors free up.
+                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                }
+                return
+            }
+            // Small responses must not wait for Nagle's algorithm.
+            try? setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+            register(fd)
+        }
+    }
+
+    private func register(_ fd: Int32) {
+        if connectionCount >= configuration.maxConnections {
+            let reply = Array("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
+            _ = reply.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            close(fd)
+            return
+        }
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        var machine = ConnectionStateMachine(idleTimeout: configuration.idleTimeout, readTimeout: configuration.readTimeout)
+        machine.armed(now: .now, partial: false)
+        let connection = Connection(id: id, fd: fd, limits: configuration.limits, machine: machine)
+        connections.withLock { $0[id] = connection }
+        let added: Bool = connection.state.withLock { _ in
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
+            event.data.u64 = id
+            return epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0
+        }
+        if !added {
+            connection.state.withLock { $0.closedByOwner() }
+            closeDescriptor(connection)
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Closes the descriptor and forgets the connection. Call only after the
+    /// state machine has moved to `.closed` for the caller.
+    func closeDescriptor(_ connection: Connection) {
+        close(connection.fd)
+        connections.withLock { _ = $0.removeValue(forKey: connection.id) }
+    }
+
+    // MARK: - Timeouts and drain
+
+    private func reaperLoop() {
+        let tick = configuration.timerResolution
+        let tickMicros = UInt32(max(1000, tick.components.seconds * 1_000_000 + tick.components.attoseconds / 1_000_000_000_000))
+        while true {
+            // A periodic tick, not synchronisation: deadlines are compared against the clock.
+            usleep(tickMicros)
+            let now = ContinuousClock.now
+            let snapshot = connections.withLock { Array($0.values) }
+            for connection in snapshot {
+                switch connection.state.withLock({ $0.timeoutChecked(now: now) }) {
+                case .none: break
+                case .closeQuietly: closeDescriptor(connection)
+                case .closeWithTimeout:
+                    sendBestEffort(configuration.parseErrorResponder(HTTPParseError(.timeout, "request not received within the read timeout")), to: connection.fd)
+                    closeDescriptor(connection)
+                }
+            }
+            guard draining.load(ordering: .acquiring) else { continue }
+            let deadline = lifecycle.withLock { $0.drainDeadline } ?? now
+            if snapshot.isEmpty || now >= deadline {
+                for connection in snapshot {
+                    if connection.state.withLock({ $0.forceClosed() }) {
+                        closeDescriptor(connection)
+                    } else {
+                        // Owned by a worker (e.g. a long stream): make its next write fail.
+                        Glibc.shutdown(connection.fd, Int32(SHUT_RDWR))
+                    }
+                }
+                var one: UInt64 = 1
+                _ = write(stopFD, &one, 8)
+                lifecycle.withLock { $0.stopped = true }
+                stoppedSignal.signal()
+                logger.debug("server drained", metadata: ["connections.forced": "\(snapshot.count)"])
+                return
+            }
+        }
+    }
+
+    /// One non-blocking attempt to send a short response before closing.
+    private func sendBestEffort(_ response: ServerResponse, to fd: Int32) {
+        guard case .bytes(let body) = response.body else { return }
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+        headers.replaceOrAdd(name: "Connection", value: "close")
+        var out: [UInt8] = []
+        HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &out)
+        out.append(contentsOf: body)
+        _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+    }
+}

@@ -1,0 +1,168 @@
+public import HTTP1
+
+/// A request handler. It runs on a dedicated worker thread, so it may block
+/// (database, training queue) without starving the server.
+public typealias RequestHandler = @Sendable (ServerRequest) throws -> ServerResponse
+
+/// Something that turns any request into a response, never throwing: the
+/// server's single entry point into the application.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: ServerRequest) -> ServerResponse
+}
+
+/// Wraps the rest of the chain; registered on a `Router`, applied in order.
+public protocol HTTPMiddleware: Sendable {
+    func respond(to request: ServerRequest, next: (ServerRequest) throws -> ServerResponse) throws -> ServerResponse
+}
+
+/// Why routing found no handler; the `errorMapper` turns it into a response.
+public struct RoutingError: Error, Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case notFound
+        /// The path exists but not for this method; `allow` lists the methods that do.
+        case methodNotAllowed(allow: [String])
+        /// The method is not one the server implements at all (RFC 9110 §9.1).
+        case methodNotImplemented
+    }
+
+    public let kind: Kind
+    public let method: String
+    public let path: String
+}
+
+/// A router with `:name` path parameters and method matching.
+///
+/// ```swift
+/// var router = Router()
+/// router.get("/v1/runs/:id") { request in
+///     .text(request.parameters["id"] ?? "")
+/// }
+/// ```
+/// Static segments win over parameters. `HEAD` is served by the `GET` handler
+/// with the body dropped by the server. An unknown path gives `.notFound`, a
+/// known path with another method `.methodNotAllowed` with its `Allow` list.
+public struct Router: HTTPResponder {
+    private final class Node: @unchecked Sendable {  // mutated only while routes are added, before serving
+        var children: [String: Node] = [:]
+        var parameter: (name: String, node: Node)?
+        var handlers: [HTTPMethod: RequestHandler] = [:]
+        var pattern = ""
+    }
+
+    private var root = Node()
+    private var middleware: [any HTTPMiddleware] = []
+    /// Turns thrown errors (including `RoutingError`) into responses.
+    public var errorMapper: @Sendable (any Error, ServerRequest) -> ServerResponse
+
+    public init(errorMapper: @escaping @Sendable (any Error, ServerRequest) -> ServerResponse = Router.plainErrorMapper) {
+        self.errorMapper = errorMapper
+    }
+
+    /// Registers `handler` for `method` on `pattern` (`/a/:param/b`).
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, handler: @escaping RequestHandler) {
+        var node = root
+        for segment in pattern.split(separator: "/") {
+            if segment.hasPrefix(":") {
+                let name = String(segment.dropFirst())
+                if let existing = node.parameter {
+                    precondition(existing.name == name, "conflicting parameter names at \(pattern)")
+                    node = existing.node
+                } else {
+                    let child = Node()
+                    node.parameter = (name, child)
+                    node = child
+                }
+            } else {
+                let key = String(segment)
+                let child = node.children[key] ?? Node()
+                node.children[key] = child
+                node = child
+            }
+        }
+        node.pattern = pattern
+        node.handlers[method] = handler
+    }
+
+    public mutating func get(_ pattern: String, handler: @escaping RequestHandler) { on(.get, pattern, handler: handler) }
+    public mutating func post(_ pattern: String, handler: @escaping RequestHandler) { on(.post, pattern, handler: handler) }
+    public mutating func put(_ pattern: String, handler: @escaping RequestHandler) { on(.put, pattern, handler: handler) }
+    public mutating func delete(_ pattern: String, handler: @escaping RequestHandler) { on(.delete, pattern, handler: handler) }
+
+    /// Adds a middleware; the first added is the outermost.
+    public mutating func add(middleware: any HTTPMiddleware) {
+        self.middleware.append(middleware)
+    }
+
+    /// Finds the handler for a method and path.
+    public func match(method: HTTPMethod, rawPath: String) -> Result<(RequestHandler, [String: String], String), RoutingError> {
+        var node = root
+        var parameters: [String: String] = [:]
+        for part in rawPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            guard let segment = PercentDecoding.decode(part, plusAsSpace: false) else {
+                return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
+            }
+            if let child = node.children[segment] {
+                node = child
+            } else if let parameter = node.parameter {
+                parameters[parameter.name] = segment
+                node = parameter.node
+            } else {
+                return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
+            }
+        }
+        if let handler = node.handlers[method] ?? (method == .head ? node.handlers[.get] : nil) {
+            return .success((handler, parameters, node.pattern))
+        }
+        if node.handlers.isEmpty {
+            return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
+        }
+        if !HTTPMethod.standard.contains(method) {
+            return .failure(RoutingError(kind: .methodNotImplemented, method: method.rawValue, path: rawPath))
+        }
+        var allow = Set(node.handlers.keys.map(\.rawValue))
+        if allow.contains("GET") { allow.insert("HEAD") }
+        return .failure(RoutingError(kind: .methodNotAllowed(allow: allow.sorted()), method: method.rawValue, path: rawPath))
+    }
+
+    /// Routes, runs the middleware chain and the handler, and maps any error.
+    public func respond(to request: ServerRequest) -> ServerResponse {
+        var request = request
+        let handler: RequestHandler
+        switch match(method: request.method, rawPath: request.http.rawPath) {
+        case .success(let (found, parameters, pattern)):
+            request.parameters = parameters
+            request.route = pattern
+            handler = found
+        case .failure(let error):
+            let unknownMethod = !HTTPMethod.standard.contains(request.method)
+            let failure = unknownMethod ? RoutingError(kind: .methodNotImplemented, method: error.method, path: error.path) : error
+            handler = { _ in throw failure }
+        }
+        let mapper = errorMapper
+        // Errors become responses innermost, so middleware (metrics, request id) sees the final status.
+        let inner: (ServerRequest) throws -> ServerResponse = { request in
+            do { return try handler(request) } catch { return mapper(error, request) }
+        }
+        let chain = middleware.reversed().reduce(inner) { next, middleware in
+            { request in try middleware.respond(to: request, next: next) }
+        }
+        do {
+            return try chain(request)
+        } catch {
+            return errorMapper(error, request)
+        }
+    }
+
+    /// A plain-text mapping used when the application installs none.
+    public static let plainErrorMapper: @Sendable (any Error, ServerRequest) -> ServerResponse = { error, _ in
+        guard let routing = error as? RoutingError else { return .text("internal error\n", status: .internalServerError) }
+        switch routing.kind {
+        case .notFound: return .text("not found\n", status: .notFound)
+        case .methodNotImplemented: return .text("not implemented\n", status: .notImplemented)
+        case .methodNotAllowed(let allow):
+            var response = ServerResponse.text("method not allowed\n", status: .methodNotAllowed)
+            response.headers.add(name: "Allow", value: allow.joined(separator: ", "))
+            return response
+        }
+    }
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import HTTP1
+
+/// Per-thread scratch space: one read buffer and one output buffer, reused.
+final class WorkerContext {
+    let readBuffer: UnsafeMutableRawBufferPointer
+    var output: [UInt8] = []
+    var dateCache = HTTPDateCache()
+
+    init(readBufferSize: Int = 64 * 1024) {
+        readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
+        output.reserveCapacity(16 * 1024)
+    }
+
+    deinit { readBuffer.deallocate() }
+}
+
+extension HTTPServer {
+    /// A worker: wait for a ready connection, take it, serve what it sent.
+    func workerLoop() {
+        let context = WorkerContext()
+        var event = epoll_event()
+        while true {
+            let ready = epoll_wait(epollFD, &event, 1, -1)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                logger.error("epoll_wait failed", metadata: ["errno": "\(errno)"])
+                return
+            }
+            if ready == 0 { continue }
+            let id = event.data.u64
+            if id == 0 { return }  // stop event: level-triggered, so it wakes every worker
+            guard let connection = connections.withLock({ $0[id] }),
+                connection.state.withLock({ $0.claimed() })
+            else { continue }  // closed by the reaper meanwhile
+            serve(connection, context)
+        }
+    }
+
+    /// Owns `connection` until it is re-armed or closed.
+    private func serve(_ connection: Connection, _ context: WorkerContext) {
+        var lastReadFilledBuffer = true
+        while true {
+            let event: HTTPParserEvent
+            do {
+                event = try connection.parser.next()
+            } catch {
+                var response = configuration.parseErrorResponder(error)
+                response.headers.replaceOrAdd(name: "Connection", value: "close")
+                _ = try? write(response, for: nil, keepAlive: false, to: connection, context)
+                return finish(connection)
+            }
+            switch event {
+            case .request(let request):
+                guard handle(request, on: connection, context) else { return finish(connection) }
+            case .continueExpected:
+                let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+                guard (try? writeAll(interim, to: connection.fd)) != nil else { return finish(connection) }
+            case .needMoreData:
+                // A short read drained the socket; epoll is level-triggered, so re-arming
+                // is enough and saves the read that would only say EAGAIN.
+                if !lastReadFilledBuffer { return rearm(connection) }
+                let count = recv(connection.fd, context.readBuffer.baseAddress, context.readBuffer.count, 0)
+                if count > 0 {
+                    connection.parser.append(UnsafeRawBufferPointer(rebasing: context.readBuffer[0..<count]))
+                    lastReadFilledBuffer = count == context.readBuffer.count
+                } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    return rearm(connection)
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return finish(connection)  // EOF or reset
+                }
+            }
+        }
+    }
+
+    /// Runs the handler and writes its response; returns whether the connection stays open.
+    private func handle(_ request: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> Bool {
+        let closing = connection.state.withLock { $0.closeAfterResponse } || draining.load(ordering: .relaxed)
+        let keepAlive = request.keepAlive && !closing
+        let response = responder.respond(to: ServerRequest(http: request))
+        do {
+            try write(response, for: request, keepAlive: keepAlive, to: connection, context)
+        } catch {
+            return false
+        }
+        return keepAlive
+    }
+
+    /// Frames and sends a response: `Content-Length` for bytes, chunked for
+    /// streams (close-delimited for HTTP/1.0 clients, which cannot read chunks).
+    private func write(_ response: ServerResponse, for request: HTTPRequest?, keepAlive: Bool, to connection: Connection, _ context: WorkerContext) throws(IOError) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Date", value: context.dateCache.current())
+        let http10 = request?.version == .http1_0
+        if !keepAlive {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if http10 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let bodyless = request?.method == .head || response.status.code == 204 || response.status.code == 304
+            || response.status.code < 200
+        context.output.removeAll(keepingCapacity: true)
+        switch response.body {
+        case .bytes(let body):
+            if response.status.code != 204 && response.status.code >= 200 {
+                headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            }
+            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &context.output)
+            if !bodyless { context.output.append(contentsOf: body) }
+            try writeAll(context.output, to: connection.fd)
+        case .stream(let produce):
+            let chunked = !http10
+            if chunked {
+                headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            } else {
+                headers.replaceOrAdd(name: "Connection", value: "close")
+            }
+            headers.remove(name: "Content-Length")
+            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &context.output)
+            try writeAll(context.output, to: connection.fd)
+            if bodyless { return }
+            let writer = SocketBodyWriter(server: self, fd: connection.fd, chunked: chunked)
+            do {
+                try produce(writer)
+            } catch let error as IOError {
+                throw error
+            } catch {
+                // The stream's own failure: end the body abruptly so the client sees it incomplete.
+                throw IOError(errno: ECONNABORTED, function: "stream")
+            }
+            if chunked {
+                try writeAll(Array("0\r\n\r\n".utf8), to: connection.fd)
+            } else {
+                throw IOError(errno: ECONNABORTED, function: "close-delimited body ends by closing")
+            }
+        }
+    }
+
+    /// Sends everything, waiting (up to the write timeout) when the socket buffer is full.
+    func writeAll(_ bytes: [UInt8], to fd: Int32) throws(IOError) {
+        var offset = 0
+        let timeout = configuration.writeTimeout
+        let timeoutMS = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent >= 0 {
+                offset += sent
+                continue
+            }
+            let code = errno
+            if code == EINTR { continue }
+            guard code == EAGAIN || code == EWOULDBLOCK else { throw IOError(errno: code, function: "send") }
+            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let ready = try syscall("poll") { poll(&entry, 1, timeoutMS) }
+            if ready == 0 { throw IOError(errno: ETIMEDOUT, function: "send") }
+        }
+    }
+
+    private func rearm(_ connection: Connection) {
+        let partial = connection.parser.hasPartialRequest
+        let closeNow: Bool = connection.state.withLock { machine in
+            if machine.closeAfterResponse && !partial {
+                machine.closedByOwner()
+                return true
+            }
+            machine.armed(now: .now, partial: partial)
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
+            event.data.u64 = connection.id
+            if epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event) != 0 {
+                _ = machine.forceClosed()
+                return true
+            }
+            return false
+        }
+        if closeNow { closeDescriptor(connection) }
+    }
+
+    private func finish(_ connection: Connection) {
+        connection.state.withLock { $0.closedByOwner() }
+        closeDescriptor(connection)
+    }
+}
+
+/// Streams a response body straight to the socket, one chunk per write.
+final class SocketBodyWriter: ResponseBodyWriter, @unchecked Sendable {
+    // Used only on the worker thread that owns the connection while the stream runs.
+    private let server: HTTPServer
+    private let fd: Int32
+    private let chunked: Bool
+
+    init(server: HTTPServer, fd: Int32, chunked: Bool) {
+        self.server = server
+        self.fd = fd
+        self.chunked = chunked
+    }
+
+    var isShuttingDown: Bool { server.draining.load(ordering: .relaxed) }
+
+    func write(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        if chunked {
+            var framed: [UInt8] = []
+            framed.reserveCapacity(bytes.count + 12)
+            HTTPResponseSerializer.writeChunk(bytes, into: &framed)
+            try server.writeAll(framed, to: fd)
+        } else {
+            try server.writeAll(bytes, to: fd)
+        }
+    }
+}
+
+/// The `Date` header value (RFC 9110 §5.6.7), recomputed once per second.
+struct HTTPDateCache {
+    private var second = 0
+    private var value = ""
+
+    mutating func current() -> String {
+        let now = time(nil)
+        if now != second || value.isEmpty {
+            second = now
+            var t = now
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            var buffer = [CChar](repeating: 0, count: 64)
+            let n = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+            value = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return value
+    }
+}
