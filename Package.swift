@@ -58,10 +58,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Live-socket test client shared by the server and app tests.
+        .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "HTTPTestSupport"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "HTTPTestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

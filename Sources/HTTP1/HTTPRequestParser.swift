@@ -145,7 +145,11 @@ public struct HTTPRequestParser: Sendable {
     /// Returns the length of the head (through its blank line), or nil if incomplete.
     private mutating func findEndOfHead(scanned: Int) throws(HTTPParseError) -> Int? {
         // RFC 9112 §2.2: ignore empty lines received before the request line.
-        while start + 1 < buffer.count, scanned == 0, buffer[start] == 13, buffer[start + 1] == 10 {
+        // A lone CR at the end of the buffer may be half of such a line: wait for
+        // the next byte rather than let the read boundary decide how it parses.
+        while scanned == 0, start < buffer.count, buffer[start] == 13 {
+            guard start + 1 < buffer.count else { return nil }
+            guard buffer[start + 1] == 10 else { break }
             start += 2
         }
         let available = buffer.count - start

@@ -49,6 +49,12 @@ private func run(_ bytes: [UInt8], chunkSizes: [Int], limits: HTTPLimits) -> [St
 }
 
 #if FUZZING
+/// libFuzzer's entry point; with lld, libFuzzer's own `main` drives it directly.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    fuzzOne(data, size)
+}
+
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<Int32>,
@@ -60,7 +66,7 @@ func LLVMFuzzerRunDriver(
 enum FuzzMain {
     static func main() {
         var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
         exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzOne($0, $1) })
     }
 }

@@ -7,6 +7,12 @@ import CLinux
 /// `localhost` serves both `127.0.0.1` and `::1`. Port 0 picks a free port,
 /// and later addresses reuse the port the first one got.
 func makeListeners(host: String, port: Int, backlog: Int32) throws(IOError) -> (fds: [Int32], port: Int) {
+    // /etc/hosts often maps `localhost` to 127.0.0.1 only; users expect both loopbacks.
+    if host == "localhost" {
+        let v4 = try makeListeners(host: "127.0.0.1", port: port, backlog: backlog)
+        guard let v6 = try? makeListeners(host: "::1", port: v4.port, backlog: backlog) else { return v4 }
+        return (v4.fds + v6.fds, v4.port)
+    }
     var hints = addrinfo()
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
     hints.ai_family = AF_UNSPEC

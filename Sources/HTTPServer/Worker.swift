@@ -80,9 +80,10 @@ extension HTTPServer {
 
     /// Runs the handler and writes its response; returns whether the connection stays open.
     private func handle(_ request: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> Bool {
+        let response = responder.respond(to: ServerRequest(http: request))
+        // Decided after the handler: a shutdown that began meanwhile makes this the last response.
         let closing = connection.state.withLock { $0.closeAfterResponse } || draining.load(ordering: .relaxed)
         let keepAlive = request.keepAlive && !closing
-        let response = responder.respond(to: ServerRequest(http: request))
         do {
             try write(response, for: request, keepAlive: keepAlive, to: connection, context)
         } catch {

@@ -1,0 +1,40 @@
+# PrefLab. The two set-up commands: `make serve` and `make test` (see README).
+SHELL := /bin/bash
+SWIFT ?= swift
+FUZZ_SECONDS ?= 60
+PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
+
+.PHONY: deps build serve test test-tsan fuzz bench bench-http clean
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product preflab
+
+## Runs the service on the embedded SQLite store under ./data.
+serve: build
+	@mkdir -p data
+	.build/release/preflab serve --database "$(PREFLAB_DATABASE)"
+
+## Every test, PostgreSQL included (a throwaway server is started and stopped).
+test: deps
+	$(SWIFT) build --build-tests
+	CI=$${CI:-true} scripts/with-postgres.sh $(SWIFT) test --skip-build
+
+## The same tests under ThreadSanitizer, in a separate build folder.
+test-tsan: deps
+	CI=$${CI:-true} scripts/with-postgres.sh $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
+## libFuzzer on the HTTP/1.1 parser for FUZZ_SECONDS (crash, hang, leak or chunking mismatch fails).
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: bench-http
+
+## wrk against our server (and Hummingbird when HB_ANCHOR_BIN is set); prints JSON lines.
+bench-http: deps
+	Benchmarks/bench-http.sh
+
+clean:
+	rm -rf .build .build-* data

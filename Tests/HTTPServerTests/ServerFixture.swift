@@ -1,0 +1,51 @@
+import Dispatch
+import Foundation
+import HTTP1
+import HTTPServer
+import HTTPTestSupport
+import Logging
+
+/// A server on a free loopback port with test routes, shut down afterwards.
+struct ServerFixture {
+    let server: HTTPServer
+    var port: Int { server.port }
+
+    init(_ tweak: (inout HTTPServerConfiguration) -> Void = { _ in }, routes: (inout Router) -> Void = { _ in }) throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 4
+        configuration.drainTimeout = .seconds(5)
+        configuration.timerResolution = .milliseconds(20)
+        tweak(&configuration)
+        var router = Router()
+        router.get("/hello") { _ in .text("hello") }
+        router.get("/echo/:word") { request in .text(request.parameters["word"] ?? "") }
+        router.post("/echo") { request in
+            ServerResponse(contentType: "application/octet-stream", body: request.body)
+        }
+        routes(&router)
+        server = HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
+        try server.start()
+    }
+
+    func client(host: String = "127.0.0.1") throws -> RawClient {
+        try RawClient(host: host, port: port)
+    }
+
+    func stop() {
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+}
+
+/// A one-shot gate: `wait` blocks until `open` (or the deadline), for handlers that must stay in flight.
+final class Gate: @unchecked Sendable {  // DispatchSemaphore is thread-safe
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    func open() { semaphore.signal() }
+
+    @discardableResult
+    func wait(seconds: Double = 10) -> Bool {
+        semaphore.wait(timeout: .now() + seconds) == .success
+    }
+}
