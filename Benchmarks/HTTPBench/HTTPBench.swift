@@ -39,7 +39,8 @@ enum HTTPBench {
             return handler
         }
         let app = Application(configuration: config, logger: Logger(label: "preflab-bench")) { router in
-            router.post("/bench/echo") { request in
+            // CPU-only, like the decode half of the preference route: runs on the event loop.
+            router.post("/bench/echo", execution: .inline) { request in
                 let decoder = JSONDecoder()
                 guard let preference = try? decoder.decode(Preference.self, from: Data(request.body)) else {
                     throw AppError(.badRequest, code: "invalid_json", detail: "body is not a preference")

@@ -10,7 +10,7 @@ enum HealthRoutes {
     static func register(on router: inout Router, database: DatabaseLocation, metrics: MetricsRegistry,
                          connections: @escaping @Sendable () -> Int) {
         // Liveness: the process answers. Deliberately checks nothing else.
-        router.get("/livez") { _ in
+        router.get("/livez", execution: .inline) { _ in
             ServerResponse(contentType: "application/json", body: livezBody)
         }
         // Readiness: the store answers a query.
@@ -22,7 +22,7 @@ enum HealthRoutes {
             let body = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])).map(Array.init) ?? []
             return ServerResponse(status: failure == nil ? .ok : .serviceUnavailable, contentType: "application/json", body: body)
         }
-        router.get("/metrics") { _ in
+        router.get("/metrics", execution: .inline) { _ in
             let text = metrics.render(gauges: [
                 (name: "preflab_http_open_connections", help: "Open client connections.", value: Double(connections())),
             ])

@@ -171,8 +171,13 @@ public struct HTTPRequestParser: Sendable {
         if lineLength > limits.maxRequestLineBytes + 1 {
             throw HTTPParseError(.requestLineTooLong, "request line exceeds \(limits.maxRequestLineBytes) bytes")
         }
-        let headerBytes = (result ?? available) - lineLength
-        if headerBytes > limits.maxHeaderBytes + 4 {
+        // Field lines with their CRLFs, not counting the request line or the blank line.
+        // `lineLength` includes the request line's CR, so the section starts one byte
+        // after it. A complete head ends with the blank line's CRLF; an incomplete one
+        // holds at most that CR, so its fields are already at least `after - 1` bytes.
+        let after = (result ?? available) - lineLength - 1
+        let fieldBytes = result == nil ? after - 1 : after - 2
+        if fieldBytes > limits.maxHeaderBytes {
             throw HTTPParseError(.headersTooLarge, "header section exceeds \(limits.maxHeaderBytes) bytes")
         }
         if result == nil { state = .head(scanned: available) }
@@ -198,7 +203,9 @@ public struct HTTPRequestParser: Sendable {
 
         let framing = try parseFraming(headers, version: version)
         let connection = headers.tokens(name: "connection")
-        let keepAlive = version == .http1_1 ? !connection.contains("close") : connection.contains("keep-alive")
+        // RFC 9112 §9.3: "close" ends persistence whatever the version; otherwise 1.1
+        // persists and 1.0 persists only with "keep-alive".
+        let keepAlive = !connection.contains("close") && (version == .http1_1 || connection.contains("keep-alive"))
 
         var expectContinue = false
         if headers.contains(name: "expect") {
@@ -247,10 +254,9 @@ public struct HTTPRequestParser: Sendable {
             let major = digit(version[version.startIndex + 5]), version[version.startIndex + 6] == UInt8(ascii: "."),
             let minor = digit(version[version.startIndex + 7])
         else {
-            if version.starts(with: prefix) {
-                throw HTTPParseError(.unsupportedVersion, "unsupported protocol version '\(String(decoding: version, as: UTF8.self))'")
-            }
-            throw HTTPParseError(.badRequestLine, "malformed protocol version")
+            // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT. Anything else (HTTP/1.x,
+            // HTTP/10.0, HTTP/1.1.1) is a malformed request line, 400, not a version we lack.
+            throw HTTPParseError(.badRequestLine, "malformed protocol version '\(String(decoding: version, as: UTF8.self))'")
         }
         guard major == 1 else {
             throw HTTPParseError(.unsupportedVersion, "only HTTP/1.0 and HTTP/1.1 are supported")
@@ -421,23 +427,29 @@ public struct HTTPRequestParser: Sendable {
                     start += 2
                     return true
                 }
+                // Like the head, a blank line ended by a bare LF ("\n\n", "\n\r\n", or a lone
+                // "\n" first) also ends the section, so splitLines rejects it now instead of
+                // the parser waiting for a CRLF CRLF that never comes.
                 var end: Int?
                 var i = start + max(0, scanned - 3)
                 while i < buffer.count {
-                    if buffer[i] == 10, i - start >= 3, buffer[i - 1] == 13, buffer[i - 2] == 10, buffer[i - 3] == 13 {
+                    if buffer[i] == 10,
+                        i == start || buffer[i - 1] == 10 || (i - start >= 2 && buffer[i - 1] == 13 && buffer[i - 2] == 10) {
                         end = i + 1
                         break
                     }
                     i += 1
                 }
+                // Field-line bytes, as for the head: an incomplete section holds at most the
+                // blank line's CR, a complete one its CRLF.
                 guard let end else {
-                    if available > limits.maxHeaderBytes + 4 {
+                    if available - 1 > limits.maxHeaderBytes {
                         throw HTTPParseError(.headersTooLarge, "trailer section exceeds \(limits.maxHeaderBytes) bytes")
                     }
                     chunk = .trailers(scanned: available)
                     return false
                 }
-                if end - start > limits.maxHeaderBytes + 4 {
+                if end - start - 2 > limits.maxHeaderBytes {
                     throw HTTPParseError(.headersTooLarge, "trailer section exceeds \(limits.maxHeaderBytes) bytes")
                 }
                 let lines = try splitLines(start, end)

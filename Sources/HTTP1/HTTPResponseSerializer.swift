@@ -3,13 +3,16 @@ public enum HTTPResponseSerializer {
     /// Appends `HTTP/1.1 <status>\r\n`, the headers and the blank line.
     ///
     /// Header names and values are written as given; the caller (the server)
-    /// owns framing headers. Values containing CR or LF are dropped rather than
-    /// written, so a handler cannot be tricked into response splitting.
+    /// owns framing headers. Fields whose name or value contains CR, LF or NUL
+    /// are dropped rather than written, and such bytes in the reason phrase become
+    /// SP, so a handler cannot be tricked into response splitting.
     public static func writeHead(status: HTTPStatus, headers: HTTPHeaders, into out: inout [UInt8]) {
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         appendStatusCode(status.code, into: &out)
         out.append(32)
-        out.append(contentsOf: status.reasonPhrase.utf8)
+        // The phrase is free text a handler may build: CR, LF or NUL become SP so it
+        // cannot end the status line (response splitting, RFC 9112 §11.1).
+        for byte in status.reasonPhrase.utf8 { out.append(byte == 13 || byte == 10 || byte == 0 ? 32 : byte) }
         out.append(13); out.append(10)
         for field in headers {
             guard isSafe(field.name), isSafe(field.value) else { continue }

@@ -11,9 +11,11 @@ import CLinux
 /// A hand-written HTTP/1.1 server over POSIX sockets and epoll.
 ///
 /// An acceptor thread accepts connections and registers them one-shot in a
-/// shared epoll set; `workers` threads wait on it, and whichever is woken owns
-/// that connection until it re-arms it. Reading is non-blocking, so a client
-/// trickling bytes costs no thread; only a complete request runs its handler.
+/// shared epoll set; `eventLoops` threads (one per core) wait on it, and
+/// whichever is woken owns that connection until it re-arms it. Reading is
+/// non-blocking, so a client trickling bytes costs no thread; only a complete
+/// request runs its handler: `.inline` ones on the event loop, `.blocking` ones
+/// on one of `workers` pool threads, which takes the connection over.
 /// A reaper thread enforces idle and read timeouts and drives graceful shutdown.
 ///
 /// ```swift
@@ -34,6 +36,7 @@ public final class HTTPServer: Sendable {
     let connections = Mutex<[UInt64: Connection]>([:])
     let nextID = Atomic<UInt64>(1)
     let draining = Atomic<Bool>(false)
+    let pool = BlockingPool()
     private let lifecycle = Mutex<Lifecycle>(Lifecycle())
     private let threads = DispatchGroup()
     private let stoppedSignal = DispatchSemaphore(value: 0)
@@ -79,8 +82,11 @@ public final class HTTPServer: Sendable {
         event.data.u64 = 0
         try syscall("epoll_ctl(stop)") { epoll_ctl(epollFD, EPOLL_CTL_ADD, stopFD, &event) }
         spawn("preflab-accept") { self.acceptLoop(listeners: fds) }
+        for i in 0..<max(1, configuration.eventLoops) {
+            spawn("preflab-loop-\(i)") { self.eventLoop() }
+        }
         for i in 0..<max(1, configuration.workers) {
-            spawn("preflab-worker-\(i)") { self.workerLoop() }
+            spawn("preflab-worker-\(i)") { self.poolWorker() }
         }
         spawn("preflab-reaper") { self.reaperLoop() }
         logger.debug("server started", metadata: ["server.port": "\(port)"])
@@ -229,6 +235,7 @@ public final class HTTPServer: Sendable {
                 }
                 var one: UInt64 = 1
                 _ = write(stopFD, &one, 8)
+                pool.stop(threads: max(1, configuration.workers))
                 lifecycle.withLock { $0.stopped = true }
                 stoppedSignal.signal()
                 logger.debug("server drained", metadata: ["connections.forced": "\(snapshot.count)"])

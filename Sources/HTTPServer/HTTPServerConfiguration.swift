@@ -1,3 +1,4 @@
+import Foundation
 public import HTTP1
 
 /// Settings of an `HTTPServer`; each default is chosen for a service on a small machine.
@@ -7,8 +8,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// TCP port; 0 picks a free one (see `HTTPServer.port`).
     public var port: Int = 8080
-    /// Threads that read, handle and write. Handlers may block (database
-    /// commits), so there are more than cores; slow clients cost none of them.
+    /// Event-loop threads: they wait on epoll, read, parse, run `.inline`
+    /// handlers and write. One per core: more would only add wake-ups.
+    public var eventLoops: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Threads for `.blocking` handlers (database commits, model loads), so a
+    /// handler that waits never stalls an event loop. Slow clients cost none of them.
     public var workers: Int = 16
     /// Connections beyond this get `503` and are closed at once.
     public var maxConnections: Int = 4096

@@ -4,10 +4,25 @@ public import HTTP1
 /// (database, training queue) without starving the server.
 public typealias RequestHandler = @Sendable (ServerRequest) throws -> ServerResponse
 
+/// Where a handler runs.
+public enum Execution: Sendable, Hashable {
+    /// On the event loop that read the request: for quick, CPU-only handlers
+    /// (health checks, metrics, decoding). Saves a thread hand-off.
+    case inline
+    /// On a worker thread, for handlers that may wait (database, files, locks).
+    case blocking
+}
+
 /// Something that turns any request into a response, never throwing: the
 /// server's single entry point into the application.
 public protocol HTTPResponder: Sendable {
     func respond(to request: ServerRequest) -> ServerResponse
+    /// Where the handler for `request` must run; `.blocking` unless known to be quick.
+    func execution(for request: HTTPRequest) -> Execution
+}
+
+extension HTTPResponder {
+    public func execution(for request: HTTPRequest) -> Execution { .blocking }
 }
 
 /// Wraps the rest of the chain; registered on a `Router`, applied in order.
@@ -45,7 +60,7 @@ public struct Router: HTTPResponder {
     private final class Node: @unchecked Sendable {  // mutated only while routes are added, before serving
         var children: [String: Node] = [:]
         var parameter: (name: String, node: Node)?
-        var handlers: [HTTPMethod: RequestHandler] = [:]
+        var handlers: [HTTPMethod: (handler: RequestHandler, execution: Execution)] = [:]
         var pattern = ""
     }
 
@@ -59,7 +74,8 @@ public struct Router: HTTPResponder {
     }
 
     /// Registers `handler` for `method` on `pattern` (`/a/:param/b`).
-    public mutating func on(_ method: HTTPMethod, _ pattern: String, handler: @escaping RequestHandler) {
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, execution: Execution = .blocking,
+                            handler: @escaping RequestHandler) {
         var node = root
         for segment in pattern.split(separator: "/") {
             if segment.hasPrefix(":") {
@@ -80,13 +96,21 @@ public struct Router: HTTPResponder {
             }
         }
         node.pattern = pattern
-        node.handlers[method] = handler
+        node.handlers[method] = (handler, execution)
     }
 
-    public mutating func get(_ pattern: String, handler: @escaping RequestHandler) { on(.get, pattern, handler: handler) }
-    public mutating func post(_ pattern: String, handler: @escaping RequestHandler) { on(.post, pattern, handler: handler) }
-    public mutating func put(_ pattern: String, handler: @escaping RequestHandler) { on(.put, pattern, handler: handler) }
-    public mutating func delete(_ pattern: String, handler: @escaping RequestHandler) { on(.delete, pattern, handler: handler) }
+    public mutating func get(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
+        on(.get, pattern, execution: execution, handler: handler)
+    }
+    public mutating func post(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
+        on(.post, pattern, execution: execution, handler: handler)
+    }
+    public mutating func put(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
+        on(.put, pattern, execution: execution, handler: handler)
+    }
+    public mutating func delete(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
+        on(.delete, pattern, execution: execution, handler: handler)
+    }
 
     /// Adds a middleware; the first added is the outermost.
     public mutating func add(middleware: any HTTPMiddleware) {
@@ -95,6 +119,22 @@ public struct Router: HTTPResponder {
 
     /// Finds the handler for a method and path.
     public func match(method: HTTPMethod, rawPath: String) -> Result<(RequestHandler, [String: String], String), RoutingError> {
+        lookup(method: method, rawPath: rawPath).map { ($0.handler, $0.parameters, $0.pattern) }
+    }
+
+    /// Routing failures are answered inline: they touch nothing that blocks.
+    public func execution(for request: HTTPRequest) -> Execution {
+        (try? lookup(method: request.method, rawPath: request.rawPath).get().execution) ?? .inline
+    }
+
+    private struct Found {
+        var handler: RequestHandler
+        var execution: Execution
+        var parameters: [String: String]
+        var pattern: String
+    }
+
+    private func lookup(method: HTTPMethod, rawPath: String) -> Result<Found, RoutingError> {
         var node = root
         var parameters: [String: String] = [:]
         for part in rawPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
@@ -110,8 +150,8 @@ public struct Router: HTTPResponder {
                 return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
             }
         }
-        if let handler = node.handlers[method] ?? (method == .head ? node.handlers[.get] : nil) {
-            return .success((handler, parameters, node.pattern))
+        if let entry = node.handlers[method] ?? (method == .head ? node.handlers[.get] : nil) {
+            return .success(Found(handler: entry.handler, execution: entry.execution, parameters: parameters, pattern: node.pattern))
         }
         if node.handlers.isEmpty {
             return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
@@ -138,19 +178,20 @@ public struct Router: HTTPResponder {
             let failure = unknownMethod ? RoutingError(kind: .methodNotImplemented, method: error.method, path: error.path) : error
             handler = { _ in throw failure }
         }
-        let mapper = errorMapper
-        // Errors become responses innermost, so middleware (metrics, request id) sees the final status.
-        let inner: (ServerRequest) throws -> ServerResponse = { request in
-            do { return try handler(request) } catch { return mapper(error, request) }
-        }
-        let chain = middleware.reversed().reduce(inner) { next, middleware in
-            { request in try middleware.respond(to: request, next: next) }
-        }
         do {
-            return try chain(request)
+            return try runChain(from: 0, request, handler)
         } catch {
             return errorMapper(error, request)
         }
+    }
+
+    /// Middleware `index` and inward; errors become responses innermost, so
+    /// middleware (metrics, request id) sees the final status.
+    private func runChain(from index: Int, _ request: ServerRequest, _ handler: RequestHandler) throws -> ServerResponse {
+        guard index < middleware.count else {
+            do { return try handler(request) } catch { return errorMapper(error, request) }
+        }
+        return try middleware[index].respond(to: request) { try runChain(from: index + 1, $0, handler) }
     }
 
     /// A plain-text mapping used when the application installs none.

@@ -19,30 +19,44 @@ final class WorkerContext {
 }
 
 extension HTTPServer {
-    /// A worker: wait for a ready connection, take it, serve what it sent.
-    func workerLoop() {
+    /// An event loop: wait for ready connections, take each, serve what it sent.
+    func eventLoop() {
         let context = WorkerContext()
-        var event = epoll_event()
+        // A batch per wake-up: under load the next connections are already ready.
+        var events = [epoll_event](repeating: epoll_event(), count: 32)
         while true {
-            let ready = epoll_wait(epollFD, &event, 1, -1)
+            let ready = epoll_wait(epollFD, &events, Int32(events.count), -1)
             if ready < 0 {
                 if errno == EINTR { continue }
                 logger.error("epoll_wait failed", metadata: ["errno": "\(errno)"])
                 return
             }
-            if ready == 0 { continue }
-            let id = event.data.u64
-            if id == 0 { return }  // stop event: level-triggered, so it wakes every worker
-            guard let connection = connections.withLock({ $0[id] }),
-                connection.state.withLock({ $0.claimed() })
-            else { continue }  // closed by the reaper meanwhile
-            serve(connection, context)
+            for index in 0..<Int(ready) {
+                let id = events[index].data.u64
+                if id == 0 { return }  // stop event: level-triggered, so it reaches every loop
+                guard let connection = connections.withLock({ $0[id] }),
+                    connection.state.withLock({ $0.claimed() })
+                else { continue }  // closed by the reaper meanwhile
+                serve(connection, context, onPool: false)
+            }
         }
     }
 
-    /// Owns `connection` until it is re-armed or closed.
-    private func serve(_ connection: Connection, _ context: WorkerContext) {
-        var lastReadFilledBuffer = true
+    /// A pool thread: take connections handed over with a `.blocking` request.
+    func poolWorker() {
+        let context = WorkerContext()
+        while let job = pool.next() {
+            guard handle(job.request, on: job.connection, context) else {
+                finish(job.connection)
+                continue
+            }
+            serve(job.connection, context, onPool: true)
+        }
+    }
+
+    /// Owns `connection` until it is re-armed, closed, or handed to the pool.
+    private func serve(_ connection: Connection, _ context: WorkerContext, onPool: Bool) {
+        var lastReadFilledBuffer = !onPool
         while true {
             let event: HTTPParserEvent
             do {
@@ -55,6 +69,10 @@ extension HTTPServer {
             }
             switch event {
             case .request(let request):
+                if !onPool, responder.execution(for: request) == .blocking {
+                    if pool.submit(BlockingPool.Job(connection: connection, request: request)) { return }
+                    return finish(connection)  // stopping
+                }
                 guard handle(request, on: connection, context) else { return finish(connection) }
             case .continueExpected:
                 let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

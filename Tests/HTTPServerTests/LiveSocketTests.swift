@@ -124,6 +124,7 @@ import Testing
     /// with a single worker thread, a normal client is served while five slow ones trickle bytes.
     @Test func slowClientsTimeOutWithoutStarvingOthers() throws {
         let fixture = try ServerFixture { config in
+            config.eventLoops = 1
             config.workers = 1
             config.readTimeout = .milliseconds(600)
         }

@@ -18,7 +18,7 @@ struct ServerFixture {
         configuration.timerResolution = .milliseconds(20)
         tweak(&configuration)
         var router = Router()
-        router.get("/hello") { _ in .text("hello") }
+        router.get("/hello", execution: .inline) { _ in .text("hello") }
         router.get("/echo/:word") { request in .text(request.parameters["word"] ?? "") }
         router.post("/echo") { request in
             ServerResponse(contentType: "application/octet-stream", body: request.body)
