@@ -197,6 +197,10 @@ public struct HTTPRequestParser: Sendable {
         if version.minor > 1 { version = .http1_1 }  // RFC 9112 §2.3: treat as the highest 1.x we implement
         let hosts = headers.values(name: "host")
         if hosts.count > 1 { throw HTTPParseError(.duplicateHost, "more than one Host header") }
+        // RFC 9112 §3.2: a Host field with an invalid value also gets 400.
+        if let host = hosts.first, !isValidHost(host) {
+            throw HTTPParseError(.badHeader, "invalid Host header value")
+        }
         if version == .http1_1, hosts.isEmpty {
             throw HTTPParseError(.missingHost, "HTTP/1.1 request without a Host header")
         }
@@ -273,6 +277,11 @@ public struct HTTPRequestParser: Sendable {
             return ("*", [])
         }
         if method == .connect { return (target, []) }
+        // Checked before absolute-form is reduced to its path, which would otherwise
+        // drop a fragment in the authority ("http://host#frag").
+        if bytes.contains(UInt8(ascii: "#")) {
+            throw HTTPParseError(.badTarget, "request target must not contain a fragment")
+        }
         if bytes.first != UInt8(ascii: "/") {
             let lower = target.lowercasedASCII()
             guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
@@ -284,9 +293,6 @@ public struct HTTPRequestParser: Sendable {
             } else {
                 bytes = [UInt8(ascii: "/")]
             }
-        }
-        if bytes.contains(UInt8(ascii: "#")) {
-            throw HTTPParseError(.badTarget, "request target must not contain a fragment")
         }
         let question = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
         let pathBytes = bytes[..<question]
@@ -483,6 +489,44 @@ public struct HTTPRequestParser: Sendable {
             }
         }
         return size
+    }
+}
+
+/// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): an IP-literal in
+/// brackets, or a reg-name / IPv4 address (unreserved, pct-encoded, sub-delims), then
+/// an optional port of digits. An empty value is valid (RFC 9112 §3.2).
+func isValidHost(_ value: String) -> Bool {
+    let bytes = Array(value.utf8)
+    var i = 0
+    if bytes.first == UInt8(ascii: "[") {
+        guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+        let literalOK = bytes[1..<close].allSatisfy {
+            PercentDecoding.hexValue($0) != nil || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+                || $0 == UInt8(ascii: "v") || $0 == UInt8(ascii: "V") || isUnreservedOrSubDelim($0)
+        }
+        guard literalOK else { return false }
+        i = close + 1
+    } else {
+        while i < bytes.count, bytes[i] != UInt8(ascii: ":") {
+            guard isUnreservedOrSubDelim(bytes[i]) || bytes[i] == UInt8(ascii: "%") else { return false }
+            i += 1
+        }
+    }
+    guard i < bytes.count else { return true }
+    guard bytes[i] == UInt8(ascii: ":") else { return false }
+    return bytes[(i + 1)...].allSatisfy { $0 >= 48 && $0 <= 57 }
+}
+
+@inline(__always)
+private func isUnreservedOrSubDelim(_ c: UInt8) -> Bool {
+    switch c {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
+        UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+        UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+        return true
+    default:
+        return false
     }
 }
 

@@ -205,6 +205,23 @@ struct HeaderTests {
         expectFailure(head("Host: a\r\nHost: a\r\n"), .duplicateHost, status: 400)
     }
 
+    // Sends "Host: example.com:8080", "Host: 127.0.0.1", "Host: [::1]:9000", "Host:"
+    // and "Host: example.com:": Host = uri-host [ ":" port ] (RFC 9110 §7.2) with
+    // port = *DIGIT (RFC 3986 §3.2.3); an empty Host is what a client sends when the
+    // target has no authority (RFC 9112 §3.2). All accepted.
+    @Test(arguments: ["example.com:8080", "127.0.0.1", "[::1]:9000", "", "example.com:", "xn--caf-dma.example"])
+    func validHostValuesAreAccepted(host: String) throws {
+        #expect(try parseOne("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n").headers["host"] == host)
+    }
+
+    // Sends Host values that are not uri-host [":" port]: an inner space, a path, a
+    // userinfo "@", a non-numeric port, a second colon, an unclosed IPv6 literal.
+    // RFC 9112 §3.2: a server MUST respond 400 to a Host with an invalid value.
+    @Test(arguments: ["a b", "example.com/evil", "user@example.com", "example.com:80x", "a:1:2", "[::1", "caf\u{E9}.example"])
+    func invalidHostValuesAre400(host: String) {
+        expectFailure("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n", .badHeader, status: 400)
+    }
+
     // Sends two Host lines on HTTP/1.0: the §3.2 rule covers "any request message" → 400.
     @Test func duplicateHostOn10Is400() {
         expectFailure(head("Host: a\r\nHost: b\r\n", version: "HTTP/1.0"), .duplicateHost, status: 400)

@@ -138,6 +138,14 @@ struct TargetTests {
     // §3.2; RFC 9110 §7.1: fragments are never sent) → 400.
     @Test func fragmentIs400() { rejects("/page#frag") }
 
+    // Sends "http://example.com#frag" and "http://ex#ample.com/p": a fragment in an
+    // absolute-form target is just as invalid (RFC 9112 §3.2.2: absolute-URI has no
+    // fragment), even where reducing the target to its path would drop it → 400.
+    @Test func fragmentInAbsoluteFormIs400() {
+        rejects("http://example.com#frag")
+        rejects("http://ex#ample.com/p")
+    }
+
     // Sends "/caf\u{E9}" as raw UTF-8 bytes (C3 A9): request-target is ASCII
     // (RFC 3986 §2: non-ASCII must be percent-encoded) → 400.
     @Test func rawNonASCIIByteInTargetIs400() {

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTestSupport
+import Testing
+
+/// `preflab serve` as a process: flags, the printed URL, and exit 0 on SIGTERM.
+@Suite struct ServeCommandTests {
+    /// The `preflab` executable built beside the test bundle.
+    static var binary: URL? {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for directory in [besideTests, besideTests.deletingLastPathComponent(), PackageRoot.url.appendingPathComponent(".build/debug")] {
+            let candidate = directory.appendingPathComponent("preflab")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return nil
+    }
+
+    func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        guard let binary = Self.binary else {
+            throw RawClient.ClientError("build the preflab product first (swift build --build-tests)")
+        }
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Reads stdout until the "listening on" line; returns the port.
+    func awaitListening(_ pipe: Pipe) throws -> Int {
+        var text = ""
+        let handle = pipe.fileHandleForReading
+        while !text.contains("\n") {
+            let data = handle.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let line = try #require(text.split(separator: "\n").first { $0.contains("listening on http://") })
+        let port = try #require(line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) })
+        return port
+    }
+
+    @Test func servesAndExitsZeroOnSIGTERM() throws {
+        let directory = NSTemporaryDirectory() + "preflab-serve-\(UUID().uuidString)"
+        let (process, out, _) = try launch(["serve", "--port", "0", "--database", "sqlite:\(directory)/s.sqlite", "--log-level", "warning"])
+        let port = try awaitListening(out)
+        #expect(try RawClient(port: port).get("/livez").status == 200)
+        let idle = try RawClient(port: port)
+        #expect(try idle.get("/readyz").status == 200)
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(idle.isClosedByPeer())
+    }
+
+    @Test func environmentVariablesConfigureServe() throws {
+        let directory = NSTemporaryDirectory() + "preflab-env-\(UUID().uuidString)"
+        let (process, out, _) = try launch(["serve"], environment: [
+            "PREFLAB_PORT": "0", "PREFLAB_DATABASE": "sqlite:\(directory)/e.sqlite", "PREFLAB_LOG_LEVEL": "error",
+        ])
+        let port = try awaitListening(out)
+        #expect(try RawClient(port: port).get("/livez").status == 200)
+        process.interrupt()  // SIGINT drains the same way
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func invalidDatabaseIsRejectedBeforeServing() throws {
+        let (process, _, err) = try launch(["serve", "--port", "0", "--database", "mysql://nope"])
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("--database"))
+    }
+}
