@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-tsan fuzz bench bench-http clean
+.PHONY: deps build serve test test-tsan check-api fuzz bench bench-http clean
 
 deps:
 	@scripts/deps.sh
@@ -25,6 +25,10 @@ test: deps
 ## The same tests under ThreadSanitizer, in a separate build folder.
 test-tsan: deps
 	CI=$${CI:-true} scripts/with-postgres.sh $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
+## openapi.yaml is valid OpenAPI 3.1, and a live server conforms to it (schemathesis).
+check-api: deps
+	scripts/check-api.sh
 
 ## libFuzzer on the HTTP/1.1 parser for FUZZ_SECONDS (crash, hang, leak or chunking mismatch fails).
 fuzz: deps

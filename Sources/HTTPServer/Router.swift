@@ -55,7 +55,8 @@ public struct RoutingError: Error, Sendable, Hashable {
 /// ```
 /// Static segments win over parameters. `HEAD` is served by the `GET` handler
 /// with the body dropped by the server. An unknown path gives `.notFound`, a
-/// known path with another method `.methodNotAllowed` with its `Allow` list.
+/// known path with another method `.methodNotAllowed` with its `Allow` list,
+/// and an unknown method on an unknown path `.methodNotImplemented`.
 public struct Router: HTTPResponder {
     private final class Node: @unchecked Sendable {  // mutated only while routes are added, before serving
         var children: [String: Node] = [:]
@@ -156,9 +157,6 @@ public struct Router: HTTPResponder {
         if node.handlers.isEmpty {
             return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
         }
-        if !HTTPMethod.standard.contains(method) {
-            return .failure(RoutingError(kind: .methodNotImplemented, method: method.rawValue, path: rawPath))
-        }
         var allow = Set(node.handlers.keys.map(\.rawValue))
         if allow.contains("GET") { allow.insert("HEAD") }
         return .failure(RoutingError(kind: .methodNotAllowed(allow: allow.sorted()), method: method.rawValue, path: rawPath))
@@ -174,7 +172,9 @@ public struct Router: HTTPResponder {
             request.route = pattern
             handler = found
         case .failure(let error):
-            let unknownMethod = !HTTPMethod.standard.contains(request.method)
+            // An existing resource answers 405 to any other method, known or not (clients
+            // such as schemathesis rely on it); elsewhere an unknown method is 501 (RFC 9110 §9.1).
+            let unknownMethod = !HTTPMethod.standard.contains(request.method) && error.kind == .notFound
             let failure = unknownMethod ? RoutingError(kind: .methodNotImplemented, method: error.method, path: error.path) : error
             handler = { _ in throw failure }
         }

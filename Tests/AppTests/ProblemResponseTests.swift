@@ -71,7 +71,7 @@ import Testing
     @Test func unknownMethodIs501() throws {
         try withApp { port in
             let client = try RawClient(port: port)
-            try client.send("BREW /livez HTTP/1.1\r\nHost: t\r\n\r\n")
+            try client.send("BREW /coffee HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 501)
             #expect(try problem(response)["code"] as? String == "method_not_implemented")

@@ -56,9 +56,12 @@ import Testing
         #expect(body(router().respond(to: request(.head, "/v1/runs"))) == "list")
     }
 
-    /// RFC 9110 §9.1: an unrecognised method is 501, not 405.
-    @Test func unknownMethodIs501() {
-        #expect(router().respond(to: request(HTTPMethod("BREW"), "/v1/runs")).status == .notImplemented)
+    /// An existing resource answers 405 to any method it lacks; RFC 9110 §9.1's 501
+    /// is kept for an unrecognised method where there is no resource to ask about.
+    @Test func unknownMethodIs405OnAResourceAnd501Elsewhere() {
+        let onResource = router().respond(to: request(HTTPMethod("QUERY"), "/v1/runs"))
+        #expect(onResource.status == .methodNotAllowed)
+        #expect(onResource.headers["allow"] == "GET, HEAD, POST")
         #expect(router().respond(to: request(HTTPMethod("BREW"), "/nowhere")).status == .notImplemented)
     }
 
