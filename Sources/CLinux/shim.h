@@ -1,7 +1,4 @@
 // Linux-only syscalls that Glibc's Swift overlay does not expose (epoll, eventfd, accept4).
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -10,7 +7,10 @@
 #include <errno.h>
 #include <stddef.h>
 
-static inline int clinux_errno(void) { return errno; }
+// accept4 is a GNU extension. It is declared here rather than by defining
+// _GNU_SOURCE, which would change the shape of system structs (fd_set) and
+// clash with the copies Dispatch's module builds from the same headers.
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 
-/// accept4 is a GNU extension; Glibc's module is built without _GNU_SOURCE.
+static inline int clinux_errno(void) { return errno; }
 static inline int clinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
