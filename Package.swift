@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // System-library shims: a modulemap and a header each, no Swift logic.
@@ -35,7 +36,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // Store locations and reachability; grows into the repositories of the storage issue.
-        .target(name: "Storage", dependencies: ["CSQLite", "CPostgres"], swiftSettings: strict),
+        .target(
+            name: "Storage",
+            dependencies: ["CSQLite", "CPostgres", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // Composition root.
         .target(
             name: "App",
@@ -58,12 +63,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Live-socket test client shared by the server and app tests.
-        .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
+        // Shared by the tests: a raw live-socket client and throwaway stores.
+        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "HTTPTestSupport"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "HTTPTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,7 @@ as_postgres "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 30 \
   -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=200" \
   start >/dev/null || { cat "$PGDATA/server.log"; exit 1; }
 psql -h "$PGDATA" -p "$PGPORT" -U postgres -q -v ON_ERROR_STOP=1 \
-  -c "CREATE ROLE preflab LOGIN PASSWORD 'preflab'" -c "CREATE DATABASE preflab OWNER preflab"
+  -c "CREATE ROLE preflab LOGIN CREATEDB PASSWORD 'preflab'" -c "CREATE DATABASE preflab OWNER preflab"
 export PREFLAB_TEST_DATABASE_URL="postgresql://preflab:preflab@127.0.0.1:$PGPORT/preflab"
 export PREFLAB_TEST_PG_SOCKET="host=$PGDATA port=$PGPORT dbname=preflab user=preflab"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT" >&2

@@ -1,6 +1,6 @@
 import App
 import Foundation
-import HTTPTestSupport
+import TestSupport
 import Logging
 import Storage
 import Testing

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTestSupport
+import TestSupport
 import Testing
 
 /// `preflab serve` as a process: flags, the printed URL, and exit 0 on SIGTERM.

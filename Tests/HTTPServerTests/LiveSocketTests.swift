@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import HTTP1
 import HTTPServer
-import HTTPTestSupport
+import TestSupport
 import Testing
 
 /// The server over real loopback sockets.

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import HTTP1
 import HTTPServer
-import HTTPTestSupport
+import TestSupport
 import Logging
 
 /// A server on a free loopback port with test routes, shut down afterwards.

@@ -1,0 +1,92 @@
+/// Turns preferences into JSONL rows in TRL's preference dataset formats.
+///
+/// Pure: the caller fetches preferences and writes bytes. To stream, call
+/// `MajorityResolution.resolve` (which needs all judgements of a comparison) and
+/// then `rows(for:)` pair by pair, writing each pair's rows as they come.
+public struct TRLExport: Sendable {
+    /// The options rows are written with.
+    public var options: TRLExportOptions
+
+    /// Creates an exporter.
+    public init(options: TRLExportOptions = TRLExportOptions()) {
+        self.options = options
+    }
+
+    /// All rows for `preferences`, resolved by majority per comparison.
+    public func rows(for preferences: [Preference]) -> [TRLExportRow] {
+        MajorityResolution.resolve(preferences).flatMap { rows(for: $0) }
+    }
+
+    /// The whole export as two JSONL documents aligned line by line; `provenance`
+    /// is empty unless the options ask for it.
+    public func jsonl(for preferences: [Preference]) -> (rows: [UInt8], provenance: [UInt8]) {
+        var data: [UInt8] = []
+        var sidecar: [UInt8] = []
+        for row in rows(for: preferences) {
+            data.append(contentsOf: row.line)
+            sidecar.append(contentsOf: row.provenance ?? [])
+        }
+        return (data, sidecar)
+    }
+
+    /// The rows for one resolved pair: none for a dropped tie, one (paired) or two
+    /// (unpaired) per order otherwise.
+    public func rows(for pair: ResolvedPair) -> [TRLExportRow] {
+        orders(for: pair.outcome).flatMap { winner in
+            let chosen = winner == .a ? pair.responseA : pair.responseB
+            let rejected = winner == .a ? pair.responseB : pair.responseA
+            let loser: PairOutcome = winner == .a ? .b : .a
+            switch options.format {
+            case .standard, .conversational:
+                let conversational = options.format == .conversational
+                let line = JSONOutput.object([
+                    ("prompt", promptValue(pair.prompt, conversational: conversational)),
+                    ("chosen", completionValue(chosen, conversational: conversational)),
+                    ("rejected", completionValue(rejected, conversational: conversational)),
+                ])
+                return [row(line, pair: pair, winner: winner, completion: nil)]
+            case .unpaired, .unpairedConversational:
+                let conversational = options.format == .unpairedConversational
+                return [(chosen, true, winner), (rejected, false, loser)].map { text, label, side in
+                    let line = JSONOutput.object([
+                        ("prompt", promptValue(pair.prompt, conversational: conversational)),
+                        ("completion", completionValue(text, conversational: conversational)),
+                        ("label", .bool(label)),
+                    ])
+                    return row(line, pair: pair, winner: winner, completion: (side, label))
+                }
+            }
+        }
+    }
+
+    /// The winning side of each pair to emit, A>B before B>A for a tie.
+    private func orders(for outcome: PairOutcome) -> [PairOutcome] {
+        switch (outcome, options.tiePolicy) {
+        case (.a, _): [.a]
+        case (.b, _): [.b]
+        case (.tie, .drop): []
+        case (.tie, .bothOrders): [.a, .b]
+        }
+    }
+
+    private func promptValue(_ text: String, conversational: Bool) -> JSONOutput {
+        conversational ? Self.messages(role: "user", content: text) : .string(text)
+    }
+
+    private func completionValue(_ text: String, conversational: Bool) -> JSONOutput {
+        conversational ? Self.messages(role: "assistant", content: text) : .string(text)
+    }
+
+    private static func messages(role: String, content: String) -> JSONOutput {
+        .array([.object([("role", .string(role)), ("content", .string(content))])])
+    }
+
+    private func row(_ line: JSONOutput, pair: ResolvedPair, winner: PairOutcome,
+                     completion: (side: PairOutcome, label: Bool)?) -> TRLExportRow {
+        TRLExportRow(
+            line: line.jsonLine,
+            provenance: options.provenance
+                ? ExportProvenance.line(pair: pair, winner: winner, completion: completion) : nil
+        )
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A store's connections: reads borrow a pooled connection, writes go through
+/// the group committer. Opening applies pending migrations.
+public final class Database: Sendable {
+    public let dialect: SQLDialect
+    public let location: DatabaseLocation
+    private let readers: ConnectionPool
+    private let committer: GroupCommitter
+    private let writerCount: Int
+
+    /// Opens the store at `location` and migrates it.
+    ///
+    /// SQLite gets one writer (it allows only one) and WAL readers; PostgreSQL gets
+    /// several writers, whose commits PostgreSQL itself groups further.
+    public init(location: DatabaseLocation, migrator: Migrator? = nil, readerPoolSize: Int = 8, postgresWriters: Int = 4) throws(StorageError) {
+        self.location = location
+        let open: @Sendable () throws(StorageError) -> any SQLConnection
+        let healthy: @Sendable (any SQLConnection) -> Bool
+        switch location {
+        case .sqlite(let path):
+            dialect = .sqlite
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            open = { () throws(StorageError) in try SQLiteConnection(path: path) }
+            healthy = { _ in true }
+        case .postgres(let url):
+            dialect = .postgres
+            open = { () throws(StorageError) in try PostgresConnection(url: url) }
+            healthy = { ($0 as? PostgresConnection)?.isHealthy ?? false }
+        }
+        let migrationConnection = try open()
+        let migrations: Migrator
+        if let migrator { migrations = migrator } else { migrations = try Migrator.locate() }
+        try migrations.apply(on: migrationConnection)
+        writerCount = dialect == .sqlite ? 1 : max(1, postgresWriters)
+        var writers = [ConnectionPool.Box(migrationConnection)]
+        for _ in 1..<writerCount { writers.append(ConnectionPool.Box(try open())) }
+        readers = ConnectionPool(size: readerPoolSize, open: open, healthy: healthy)
+        committer = GroupCommitter(connections: writers, dialect: dialect)
+    }
+
+    deinit {
+        committer.stop(writers: writerCount)
+    }
+
+    /// Lends a pooled connection for reading.
+    public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try readers.with(body)
+    }
+
+    /// Runs `body` as part of a group-committed transaction; returns once it is durable.
+    /// A thrown error rolls back `body`'s statements only.
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) throws -> T {
+        try committer.write(body)
+    }
+
+    /// Stops the writer threads after the writes already queued.
+    public func close() {
+        committer.stop(writers: writerCount)
+    }
+}

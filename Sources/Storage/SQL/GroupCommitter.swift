@@ -1,0 +1,130 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Commits concurrent writes together: each writer thread takes every write
+/// queued so far, runs them in one transaction (each inside its own savepoint,
+/// so one failure does not undo the others) and commits once. A caller returns
+/// only after the commit that holds its write is durable, so a 2xx built on it
+/// survives `kill -9` — and one fsync serves many requests.
+final class GroupCommitter: Sendable {
+    /// A write waiting for its transaction; its outcome is set before `done` is signalled.
+    final class Pending: @unchecked Sendable {
+        // `outcome` is written by the writer thread before `done.signal()` and read by
+        // the caller after `done.wait()`: the semaphore orders the two.
+        let body: @Sendable (any SQLConnection) throws -> any Sendable
+        let done = DispatchSemaphore(value: 0)
+        var outcome: Result<any Sendable, any Error> = .failure(StorageError(.failed, "not run"))
+
+        init(_ body: @escaping @Sendable (any SQLConnection) throws -> any Sendable) {
+            self.body = body
+        }
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var stopped = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let available = DispatchSemaphore(value: 0)
+    private let maxBatch: Int
+    private let beginSQL: String
+
+    /// Starts one writer thread per connection.
+    init(connections: [ConnectionPool.Box], dialect: SQLDialect, maxBatch: Int = 512) {
+        self.maxBatch = maxBatch
+        // SQLite: take the write lock up front so the batch never fails half-way on SQLITE_BUSY.
+        beginSQL = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        for (index, box) in connections.enumerated() {
+            let thread = Thread { [self] in self.writerLoop(box) }
+            thread.name = "preflab-commit-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Runs `body` in the next group transaction and waits until it is committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) throws -> T {
+        let pending = Pending { connection in try body(connection) }
+        let accepted = queue.withLock { queue in
+            guard !queue.stopped else { return false }
+            queue.pending.append(pending)
+            return true
+        }
+        guard accepted else { throw StorageError(.unavailable, "the store is closed") }
+        available.signal()
+        pending.done.wait()
+        switch pending.outcome {
+        case .success(let value):
+            guard let typed = value as? T else { throw StorageError(.failed, "write returned an unexpected type") }
+            return typed
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Stops taking writes; queued ones still commit.
+    func stop(writers: Int) {
+        queue.withLock { $0.stopped = true }
+        for _ in 0..<writers { available.signal() }
+    }
+
+    private func writerLoop(_ box: ConnectionPool.Box) {
+        let connection = box.connection
+        while true {
+            let (batch, stopped): ([Pending], Bool) = queue.withLock { queue in
+                let count = min(queue.pending.count, maxBatch)
+                let batch = Array(queue.pending.prefix(count))
+                queue.pending.removeFirst(count)
+                return (batch, queue.stopped)
+            }
+            if batch.isEmpty {
+                if stopped { return }
+                // Sleep only after seeing the queue empty; every later write signals,
+                // so a surplus permit costs at most an extra look at an empty queue.
+                available.wait()
+                continue
+            }
+            commit(batch, on: connection)
+        }
+    }
+
+    private func commit(_ batch: [Pending], on connection: any SQLConnection) {
+        do {
+            try connection.execute(script: beginSQL)
+        } catch {
+            return finish(batch, failingAllWith: error)
+        }
+        for pending in batch {
+            do {
+                try connection.execute(script: "SAVEPOINT w")
+                let value = try pending.body(connection)
+                try connection.execute(script: "RELEASE SAVEPOINT w")
+                pending.outcome = .success(value)
+            } catch {
+                pending.outcome = .failure(error)
+                do {
+                    try connection.execute(script: "ROLLBACK TO SAVEPOINT w")
+                    try connection.execute(script: "RELEASE SAVEPOINT w")
+                } catch let rollbackError {
+                    try? connection.execute(script: "ROLLBACK")
+                    return finish(batch, failingAllWith: rollbackError)
+                }
+            }
+        }
+        do {
+            try connection.execute(script: "COMMIT")
+        } catch {
+            try? connection.execute(script: "ROLLBACK")
+            return finish(batch, failingAllWith: error)
+        }
+        for pending in batch { pending.done.signal() }
+    }
+
+    private func finish(_ batch: [Pending], failingAllWith error: any Error) {
+        for pending in batch {
+            pending.outcome = .failure(error)
+            pending.done.signal()
+        }
+    }
+}

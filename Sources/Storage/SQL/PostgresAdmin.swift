@@ -1,0 +1,17 @@
+import Foundation
+
+/// Database-level chores for tests and tooling, not for request paths.
+package enum PostgresAdmin {
+    /// Creates an empty database beside the one `url` names and returns its URL.
+    package static func createDatabase(nextTo url: String, name: String) throws(StorageError) -> String {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw StorageError(.failed, "database names here are letters, digits and underscores")
+        }
+        let connection = try PostgresConnection(url: url)
+        try connection.execute(script: "CREATE DATABASE \(name)")
+        guard var components = URLComponents(string: url) else { throw StorageError(.failed, "unparseable URL") }
+        components.path = "/" + name
+        guard let created = components.string else { throw StorageError(.failed, "unparseable URL") }
+        return created
+    }
+}

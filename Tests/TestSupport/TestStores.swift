@@ -1,0 +1,45 @@
+import Foundation
+import Storage
+import Testing
+
+/// Throwaway stores for tests: a SQLite file in a fresh directory, and a fresh
+/// database on the PostgreSQL that `make test` starts. Under CI=true a missing
+/// PostgreSQL is a test failure, never a silent skip.
+public enum TestStores {
+    public static var postgresURL: String? { ProcessInfo.processInfo.environment["PREFLAB_TEST_DATABASE_URL"] }
+
+    /// Which backends this run can test.
+    public static var backends: [SQLDialect] {
+        var out: [SQLDialect] = [.sqlite]
+        if postgresURL != nil || ProcessInfo.processInfo.environment["CI"] == "true" { out.append(.postgres) }
+        return out
+    }
+
+    /// An empty store location of the given kind.
+    public static func location(_ dialect: SQLDialect) throws -> DatabaseLocation {
+        let tag = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        switch dialect {
+        case .sqlite:
+            return .sqlite(path: NSTemporaryDirectory() + "preflab-test-\(tag)/store.sqlite")
+        case .postgres:
+            guard let url = postgresURL else {
+                Issue.record("PREFLAB_TEST_DATABASE_URL is not set under CI=true; run the tests through `make test`")
+                throw StorageError(.unavailable, "no PostgreSQL for tests")
+            }
+            return .postgres(url: try PostgresAdmin.createDatabase(nextTo: url, name: "preflab_t_\(tag)"))
+        }
+    }
+
+    /// The checkout's `Migrations/` directory.
+    public static var migrator: Migrator {
+        Migrator(directory: packageRoot.appendingPathComponent("Migrations"))
+    }
+
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// An opened, migrated, empty store.
+    public static func open(_ dialect: SQLDialect) throws -> Database {
+        try Database(location: try location(dialect), migrator: migrator)
+    }
+}
