@@ -44,12 +44,15 @@ let package = Package(
         // Composition root.
         .target(
             name: "App",
-            dependencies: ["HTTP1", "HTTPServer", "Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HTTP1", "HTTPServer", "Storage",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "preflab",
-            dependencies: ["App", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["App", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 

@@ -38,7 +38,7 @@ enum HTTPBench {
             handler.logLevel = level
             return handler
         }
-        let app = Application(configuration: config, logger: Logger(label: "preflab-bench")) { router in
+        let app = try Application(configuration: config, logger: Logger(label: "preflab-bench")) { router in
             // CPU-only, like the decode half of the preference route: runs on the event loop.
             router.post("/bench/echo", execution: .inline) { request in
                 let decoder = JSONDecoder()

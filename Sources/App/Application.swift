@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 public import HTTPServer
 public import Logging
-import Storage
+public import Storage
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -14,13 +14,18 @@ public final class Application: Sendable {
     public let configuration: AppConfiguration
     public let server: HTTPServer
     public let metrics: MetricsRegistry
+    public let database: Database
     let logger: Logger
 
-    /// Builds the application. `extraRoutes` lets a harness (the HTTP benchmark)
-    /// add routes the product does not have.
-    public init(configuration: AppConfiguration, logger: Logger, extraRoutes: (inout Router) -> Void = { _ in }) {
+    /// Opens (and migrates) the store and builds the routes. `extraRoutes` lets a
+    /// harness (the HTTP benchmark) add routes the product does not have.
+    public init(configuration: AppConfiguration, logger: Logger, migrator: Migrator? = nil,
+                extraRoutes: (inout Router) -> Void = { _ in }) throws {
         self.configuration = configuration
         self.logger = logger
+        let database = try Database(location: configuration.database, migrator: migrator)
+        self.database = database
+        let auth = Authenticator(database: database)
         let metrics = MetricsRegistry()
         self.metrics = metrics
 
@@ -33,6 +38,9 @@ public final class Application: Sendable {
         let connectionCount = ConnectionCounter()
         HealthRoutes.register(on: &router, database: configuration.database, metrics: metrics,
                               connections: { connectionCount.value })
+        PromptRoutes(database: database, auth: auth).register(on: &router)
+        ComparisonRoutes(database: database, auth: auth).register(on: &router)
+        PreferenceRoutes(database: database, auth: auth).register(on: &router)
         extraRoutes(&router)
 
         var serverConfiguration = HTTPServerConfiguration()
@@ -52,9 +60,21 @@ public final class Application: Sendable {
         return "http://\(host):\(server.port)"
     }
 
+    /// On a store with no tokens at all, creates an `admin` token and returns its
+    /// secret, to be shown once; nil otherwise.
+    public func bootstrapAdminToken() throws -> String? {
+        try database.write { connection -> String? in
+            guard try TokenRepository.count(on: connection) == 0 else { return nil }
+            return try TokenRepository.create(name: "admin", role: .admin, on: connection).secret
+        }
+    }
+
     /// Serves until SIGTERM or SIGINT, then drains and returns.
-    public func run() throws(IOError) {
+    public func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        if let secret = try bootstrapAdminToken() {
+            FileHandle.standardOutput.write(Data("Created the first admin token; it is shown only this once:\n  \(secret)\n".utf8))
+        }
         let url = try start()
         // Written unbuffered: scripts wait for this line to know the server is up.
         FileHandle.standardOutput.write(Data("PrefLab listening on \(url) (store: \(configuration.database))\n".utf8))
@@ -70,6 +90,7 @@ public final class Application: Sendable {
         }
         server.waitUntilStopped()
         sources.forEach { $0.cancel() }
+        database.close()
         logger.info("stopped")
     }
 }

@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Foundation
 import Logging
+import Storage
 
 /// The `preflab` command: parses arguments and hands over to `App`.
 @main
@@ -9,7 +10,7 @@ struct PrefLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preflab",
         abstract: "RLHF and preference-optimisation experiments over REST.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Migrate.self, TokenCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -56,6 +57,83 @@ struct Serve: ParsableCommand {
         } catch {
             logger.critical("could not start the server", metadata: ["error": "\(error)"])
             throw ExitCode.failure
+        }
+    }
+}
+
+/// The `--database` option shared by the commands that open the store.
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "Store: sqlite:PATH or a postgres:// URL (PREFLAB_DATABASE; default sqlite:data/preflab.sqlite).")
+    var database: String?
+
+    func location() throws -> DatabaseLocation {
+        do {
+            return try AppConfiguration.resolve(host: nil, port: nil, database: database, workers: nil, logLevel: nil,
+                                                environment: ProcessInfo.processInfo.environment).database
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations from Migrations/ and exit.")
+
+    @OptionGroup var store: DatabaseOption
+
+    func run() throws {
+        let location = try store.location()
+        do {
+            let database = try Database(location: location)
+            let versions = try database.read { connection in
+                try connection.query("SELECT version, name FROM schema_migrations ORDER BY version", []).map { "\($0[0].int ?? 0) \($0[1].string ?? "")" }
+            }
+            print("\(location): schema at \(versions.last ?? "nothing") (\(versions.count) migration(s) applied)")
+            database.close()
+        } catch {
+            FileHandle.standardError.write(Data("migrate failed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage bearer tokens.", subcommands: [Create.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token and print its secret once.")
+
+        @Option(help: "admin, researcher, annotator, ci or worker.")
+        var role: String
+
+        @Option(help: "Who holds it; for an annotator, the name recorded on its judgements.")
+        var name: String
+
+        @OptionGroup var store: DatabaseOption
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard !name.isEmpty, name.utf8.count <= 100, name.allSatisfy({ !$0.isNewline }) else {
+                throw ValidationError("--name must be 1-100 characters on one line")
+            }
+        }
+
+        func run() throws {
+            let location = try store.location()
+            guard let role = Role(rawValue: role) else { throw ValidationError("unknown role") }
+            do {
+                let database = try Database(location: location)
+                let name = self.name
+                let (token, secret) = try database.write { try TokenRepository.create(name: name, role: role, on: $0) }
+                database.close()
+                FileHandle.standardError.write(Data("created token \(token.id) (\(role.rawValue) '\(name)'); the secret below is shown only once\n".utf8))
+                print(secret)
+            } catch {
+                FileHandle.standardError.write(Data("token create failed: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
         }
     }
 }

@@ -8,8 +8,8 @@ import Testing
 /// The application's own routes over real sockets, against real stores.
 @Suite struct HealthRouteTests {
     func start(database: DatabaseLocation) throws -> Application {
-        let app = Application(configuration: AppConfiguration(port: 0, database: database, workers: 2, logLevel: .warning),
-                              logger: Logger(label: "test"))
+        let app = try Application(configuration: AppConfiguration(port: 0, database: database, workers: 2, logLevel: .warning),
+                                  logger: Logger(label: "test"), migrator: TestStores.migrator)
         try app.start()
         return app
     }
@@ -23,12 +23,12 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
     }
 
-    func temporarySQLite() -> DatabaseLocation {
-        .sqlite(path: NSTemporaryDirectory() + "preflab-test-\(UUID().uuidString)/store.sqlite")
+    func temporarySQLite() throws -> DatabaseLocation {
+        try TestStores.location(.sqlite)
     }
 
     @Test func livezAnswersOK() throws {
-        let app = try start(database: temporarySQLite())
+        let app = try start(database: try temporarySQLite())
         defer { stop(app) }
         let response = try RawClient(port: app.server.port).get("/livez")
         #expect(response.status == 200)
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func readyzReportsSQLiteReachable() throws {
-        let app = try start(database: temporarySQLite())
+        let app = try start(database: try temporarySQLite())
         defer { stop(app) }
         let response = try RawClient(port: app.server.port).get("/readyz")
         #expect(response.status == 200)
@@ -48,8 +48,8 @@ import Testing
     }
 
     @Test func readyzReportsPostgresReachable() throws {
-        guard let url = try TestPostgres.requireURL() else { return }
-        let app = try start(database: try DatabaseLocation(parsing: url))
+        guard TestStores.backends.contains(.postgres) else { return }
+        let app = try start(database: try TestStores.location(.postgres))
         defer { stop(app) }
         let response = try RawClient(port: app.server.port).get("/readyz")
         #expect(response.status == 200)
@@ -58,10 +58,15 @@ import Testing
         #expect(checks?["store"]?["status"] == "ok")
     }
 
-    /// A port nothing listens on: readiness must fail with 503 and say why.
-    @Test func readyzIs503WhenPostgresIsUnreachable() throws {
-        let app = try start(database: .postgres(url: "postgresql://nobody@127.0.0.1:1/none"))
+    /// The store disappears under a running server: readiness turns to 503 and says why.
+    @Test func readyzIs503WhenPostgresGoesAway() throws {
+        guard TestStores.backends.contains(.postgres), let adminURL = TestStores.postgresURL else { return }
+        let location = try TestStores.location(.postgres)
+        let app = try start(database: location)
         defer { stop(app) }
+        #expect(try RawClient(port: app.server.port).get("/readyz").status == 200)
+        guard case .postgres(let url) = location, let name = url.split(separator: "/").last else { return }
+        try PostgresAdmin.dropDatabase(nextTo: adminURL, name: String(name))
         let response = try RawClient(port: app.server.port).get("/readyz")
         #expect(response.status == 503)
         let document = try json(response)
@@ -71,14 +76,19 @@ import Testing
         #expect(store?["error"]?.contains("PostgreSQL unreachable") == true)
     }
 
-    @Test func readyzIs503WhenSQLiteFileIsUnusable() throws {
-        let app = try start(database: .sqlite(path: "/proc/preflab-cannot-write-here/store.sqlite"))
+    @Test func readyzIs503WhenTheSQLiteDirectoryIsGone() throws {
+        let location = try temporarySQLite()
+        let app = try start(database: location)
         defer { stop(app) }
+        guard case .sqlite(let path) = location else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.removeItem(atPath: directory)
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: directory))
         #expect(try RawClient(port: app.server.port).get("/readyz").status == 503)
     }
 
     @Test func metricsCountRequestsByRouteAndStatus() throws {
-        let app = try start(database: temporarySQLite())
+        let app = try start(database: try temporarySQLite())
         defer { stop(app) }
         let client = try RawClient(port: app.server.port)
         for _ in 0..<3 { _ = try client.get("/livez") }

@@ -8,9 +8,8 @@ import Testing
 /// Every error the server produces is RFC 9457 problem+json with a stable code.
 @Suite struct ProblemResponseTests {
     func withApp(_ body: (Int) throws -> Void) throws {
-        let location = DatabaseLocation.sqlite(path: NSTemporaryDirectory() + "preflab-problem-\(UUID().uuidString).sqlite")
-        let app = Application(configuration: AppConfiguration(port: 0, database: location, workers: 2, logLevel: .warning),
-                              logger: Logger(label: "test"))
+        let app = try Application(configuration: AppConfiguration(port: 0, database: try TestStores.location(.sqlite), workers: 2, logLevel: .warning),
+                                  logger: Logger(label: "test"), migrator: TestStores.migrator)
         try app.start()
         defer {
             app.server.shutdown()

@@ -7,7 +7,7 @@ import Testing
     /// The `preflab` executable built beside the test bundle.
     static var binary: URL? {
         let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [besideTests, besideTests.deletingLastPathComponent(), PackageRoot.url.appendingPathComponent(".build/debug")] {
+        for directory in [besideTests, besideTests.deletingLastPathComponent(), TestStores.packageRoot.appendingPathComponent(".build/debug")] {
             let candidate = directory.appendingPathComponent("preflab")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }

@@ -21,6 +21,11 @@ public final class RawClient {
 
         public var text: String { String(decoding: body, as: UTF8.self) }
 
+        /// The body as a JSON object (empty when it is not one).
+        public var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        }
+
         public var description: String { "\(status) \(headers) \(text)" }
     }
 
@@ -79,6 +84,15 @@ public final class RawClient {
     public func get(_ path: String, headers: String = "") throws -> Response {
         try send("GET \(path) HTTP/1.1\r\nHost: test\r\n\(headers)\r\n")
         return try readResponse()
+    }
+
+    /// Sends a request with a body and headers (Host and Content-Length added) and reads the response.
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Response {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
+        try send(Array((head + "\r\n").utf8) + body)
+        return try readResponse(bodyless: method == "HEAD")
     }
 
     /// Reads more bytes; returns false on EOF.

@@ -6,7 +6,8 @@ enum ExportProvenance {
     /// Keys: `comparison_id`, `dataset`, `outcome` (the resolved vote), `order`
     /// (which side this row prefers, `a>b` or `b>a`; both appear for an exported tie),
     /// `completion` and `label` for unpaired rows, `votes`, and per counted
-    /// judgement (aligned arrays) `preference_ids`, `annotators`, `choices`, `strengths`.
+    /// judgement (aligned arrays) `preference_ids`, `annotators`, `choices`, `strengths`,
+    /// `shown_first`.
     static func line(pair: ResolvedPair, winner: PairOutcome,
                      completion: (side: PairOutcome, label: Bool)?) -> [UInt8] {
         var members: [(String, JSONOutput)] = [
@@ -28,6 +29,8 @@ enum ExportProvenance {
             ("annotators", .array(pair.preferences.map { .string($0.annotator) })),
             ("choices", .array(pair.preferences.map { .string($0.choice.rawValue) })),
             ("strengths", .array(pair.preferences.map { .optional($0.strength) })),
+            // Which side each annotator saw first, for position-bias analysis.
+            ("shown_first", .array(pair.preferences.map { .optional($0.shownFirst) })),
         ]
         return JSONOutput.object(members).jsonLine
     }

@@ -14,4 +14,13 @@ package enum PostgresAdmin {
         guard let created = components.string else { throw StorageError(.failed, "unparseable URL") }
         return created
     }
+
+    /// Drops a database, disconnecting its sessions (PostgreSQL 13+).
+    package static func dropDatabase(nextTo url: String, name: String) throws(StorageError) {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw StorageError(.failed, "database names here are letters, digits and underscores")
+        }
+        let connection = try PostgresConnection(url: url)
+        try connection.execute(script: "DROP DATABASE \(name) WITH (FORCE)")
+    }
 }

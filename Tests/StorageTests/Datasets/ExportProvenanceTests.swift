@@ -16,7 +16,7 @@ import Testing
         #expect(rows.first?.provenance.map(text) ==
             #"{"comparison_id":"c1","dataset":"math","outcome":"a","order":"a>b","#
             + #""votes":{"a":2,"b":1,"tie":0,"skip":1},"preference_ids":["p1","p2","p3","p4"],"#
-            + #""annotators":["x","y","z","w"],"choices":["a","a","skip","b"],"strengths":[3,null,null,1]}"# + "\n")
+            + #""annotators":["x","y","z","w"],"choices":["a","a","skip","b"],"strengths":[3,null,null,1],"shown_first":["a","a","a","a"]}"# + "\n")
     }
 
     @Test func bothOrdersAndUnpairedRowsEachGetTheirOwnLine() {

@@ -40,3 +40,22 @@ import Testing
         }
     }
 }
+
+@Suite struct ImportEscapedSurrogateTests {
+    /// A lone UTF-16 surrogate escape names no character; it must not become text.
+    @Test func rejectsALoneSurrogateEscape() {
+        let error = #expect(throws: PreferenceImportFailure.self) {
+            try PreferenceImport.parse(bytes(#"{"prompt":"p","chosen":"a\ud800","rejected":"b"}"#))
+        }
+        #expect(error?.errors == [ImportLineError(line: 1, field: nil, message: "invalid JSON")])
+    }
+}
+
+@Suite struct ImportBlankReplyTests {
+    @Test func aBlankFinalReplyNamesItsMessage() {
+        let line = #"{"chosen":[{"role":"user","content":"q"},{"role":"assistant","content":" "}],"#
+            + #""rejected":[{"role":"user","content":"q"},{"role":"assistant","content":"fine"}]}"#
+        let error = #expect(throws: PreferenceImportFailure.self) { try PreferenceImport.parse(bytes(line)) }
+        #expect(error?.errors.map(\.field) == ["chosen[1].content"])
+    }
+}

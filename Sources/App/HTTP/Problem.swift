@@ -1,6 +1,7 @@
 import Foundation
 public import HTTP1
 public import HTTPServer
+import Storage
 
 /// An RFC 9457 problem document, the body of every error response.
 public struct Problem: Codable, Sendable, Equatable {
@@ -15,8 +16,12 @@ public struct Problem: Codable, Sendable, Equatable {
     public var code: String
     /// The offending request field, as a JSON pointer-ish path (`choice`, `items[3].choice`).
     public var field: String?
+    /// Every problem found, for inputs checked as a whole (JSONL imports: one per bad line).
+    public var errors: [FieldError]?
 
-    public init(status: HTTPStatus, code: String, detail: String?, field: String? = nil, instance: String? = nil) {
+    public init(status: HTTPStatus, code: String, detail: String?, field: String? = nil, instance: String? = nil,
+                errors: [FieldError]? = nil) {
+        self.errors = errors
         self.type = "/problems/\(code)"
         self.title = status.reasonPhrase
         self.status = status.code
@@ -35,18 +40,34 @@ public struct Problem: Codable, Sendable, Equatable {
     }
 }
 
+/// One problem with one part of the input.
+public struct FieldError: Codable, Sendable, Equatable {
+    /// 1-based line of a JSONL body, when the input has lines.
+    public var line: Int?
+    public var field: String
+    public var message: String
+
+    public init(line: Int? = nil, field: String, message: String) {
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+}
+
 /// An error a handler throws on purpose; mapped to a problem document in `ErrorMapping`.
 public struct AppError: Error, Sendable, Equatable {
     public var status: HTTPStatus
     public var code: String
     public var detail: String
     public var field: String?
+    public var errors: [FieldError]?
 
-    public init(_ status: HTTPStatus, code: String, detail: String, field: String? = nil) {
+    public init(_ status: HTTPStatus, code: String, detail: String, field: String? = nil, errors: [FieldError]? = nil) {
         self.status = status
         self.code = code
         self.detail = detail
         self.field = field
+        self.errors = errors
     }
 
     /// A 4xx for one invalid request field.
@@ -62,7 +83,29 @@ public enum ErrorMapping {
         let instance = request.requestID.isEmpty ? nil : request.requestID
         switch error {
         case let error as AppError:
-            return Problem(status: error.status, code: error.code, detail: error.detail, field: error.field, instance: instance).response
+            return Problem(status: error.status, code: error.code, detail: error.detail, field: error.field, instance: instance,
+                           errors: error.errors).response
+        case let error as MissingReference:
+            return Problem(status: .unprocessableContent, code: "unknown_reference",
+                           detail: "\(error.field) refers to '\(error.id)', which does not exist", field: error.field, instance: instance).response
+        case let error as StateConflict:
+            return Problem(status: .conflict, code: error.code, detail: error.detail, field: error.field, instance: instance).response
+        case let error as StorageError:
+            switch error.code {
+            case .unavailable:
+                var response = Problem(status: .serviceUnavailable, code: "store_unavailable",
+                                       detail: "the store is unavailable; retry later", instance: instance).response
+                response.headers.add(name: "Retry-After", value: "1")
+                return response
+            case .conflict:
+                return Problem(status: .conflict, code: "conflict", detail: "a record with this identity already exists", instance: instance).response
+            case .constraint:
+                return Problem(status: .unprocessableContent, code: "constraint_violation",
+                               detail: "the request breaks a data constraint", instance: instance).response
+            case .migration, .failed:
+                return Problem(status: .internalServerError, code: "internal",
+                               detail: "an internal error occurred; quote the request id when reporting it", instance: instance).response
+            }
         case let error as RoutingError:
             switch error.kind {
             case .notFound:

@@ -1,0 +1,174 @@
+import Foundation
+import HTTP1
+import HTTPServer
+
+/// A JSON object from a request body, read field by field. Every failure is an
+/// `AppError` naming the field by its path (`items[2].choice`), and unknown
+/// fields are refused where a typo would silently lose data.
+struct JSONObject {
+    let fields: [String: Any]
+    /// Path of this object inside the body, `""` at the top.
+    let path: String
+
+    init(fields: [String: Any], path: String) {
+        self.fields = fields
+        self.path = path
+    }
+
+    /// Parses a request body that must be a JSON object (or, with `allowArray`, an array of them).
+    static func parse(_ body: [UInt8]) throws -> Any {
+        guard !body.isEmpty else { throw AppError(.badRequest, code: "empty_body", detail: "the request needs a JSON body", field: "") }
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw AppError(.badRequest, code: "invalid_utf8", detail: "the body is not valid UTF-8", field: "")
+        }
+        do {
+            return try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        } catch {
+            throw AppError(.badRequest, code: "invalid_json", detail: "the body is not valid JSON", field: "")
+        }
+    }
+
+    static func object(_ value: Any, path: String) throws -> JSONObject {
+        guard let fields = value as? [String: Any] else {
+            throw AppError.invalidField(path.isEmpty ? "" : path, "\(path.isEmpty ? "the body" : path) must be a JSON object")
+        }
+        return JSONObject(fields: fields, path: path)
+    }
+
+    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// Refuses keys outside `allowed`.
+    func rejectUnknown(_ allowed: Set<String>) throws {
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw AppError(.unprocessableContent, code: "unknown_field", detail: "unknown field '\(unknown)'", field: name(unknown))
+        }
+    }
+
+    private func present(_ key: String) -> Any? {
+        guard let value = fields[key], !(value is NSNull) else { return nil }
+        return value
+    }
+
+    func string(_ key: String, required: Bool = false, maxLength: Int = 1_000_000, allowEmpty: Bool = false) throws -> String? {
+        guard let value = present(key) else {
+            if required { throw AppError.invalidField(name(key), "\(name(key)) is required") }
+            return nil
+        }
+        guard let text = value as? String else { throw AppError.invalidField(name(key), "\(name(key)) must be a string") }
+        if !allowEmpty && text.isEmpty { throw AppError.invalidField(name(key), "\(name(key)) must not be empty") }
+        if text.utf8.count > maxLength { throw AppError.invalidField(name(key), "\(name(key)) is longer than \(maxLength) bytes") }
+        if text.utf8.contains(0) { throw AppError.invalidField(name(key), "\(name(key)) must not contain NUL") }
+        return text
+    }
+
+    func requiredString(_ key: String, maxLength: Int = 1_000_000) throws -> String {
+        guard let text = try string(key, required: true, maxLength: maxLength) else {
+            throw AppError.invalidField(name(key), "\(name(key)) is required")
+        }
+        return text
+    }
+
+    func integer(_ key: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let value = present(key) else { return nil }
+        // JSONSerialization gives NSNumber for numbers and booleans alike; refuse booleans and fractions.
+        guard let number = value as? NSNumber, !isBoolean(number),
+            let int = Int(exactly: number.doubleValue), Double(int) == number.doubleValue
+        else { throw AppError.invalidField(name(key), "\(name(key)) must be an integer") }
+        guard range.contains(int) else {
+            throw AppError.invalidField(name(key), "\(name(key)) must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return int
+    }
+
+    func stringArray(_ key: String, maxCount: Int = 100) throws -> [String] {
+        guard let value = present(key) else { return [] }
+        guard let array = value as? [Any], array.count <= maxCount else {
+            throw AppError.invalidField(name(key), "\(name(key)) must be an array of at most \(maxCount) strings")
+        }
+        return try array.enumerated().map { index, element in
+            guard let text = element as? String, !text.isEmpty, text.utf8.count <= 200 else {
+                throw AppError.invalidField("\(name(key))[\(index)]", "\(name(key))[\(index)] must be a non-empty string of at most 200 bytes")
+            }
+            return text
+        }
+    }
+
+    func oneOf(_ key: String, _ allowed: [String], required: Bool) throws -> String? {
+        guard let text = try string(key, required: required) else { return nil }
+        guard allowed.contains(text) else {
+            throw AppError.invalidField(name(key), "\(name(key)) must be one of \(allowed.joined(separator: ", ")), got '\(text)'")
+        }
+        return text
+    }
+}
+
+/// JSONSerialization gives booleans as NSNumber too; their type encoding is `c` (char).
+func isBoolean(_ number: NSNumber) -> Bool {
+    String(cString: number.objCType) == "c"
+}
+
+/// A body that is either one object or `{"items": [...]}`: the batch form of a create route.
+enum CreateBody {
+    case single(JSONObject)
+    case batch([JSONObject])
+
+    static func parse(_ body: [UInt8], maxItems: Int = 1000) throws -> CreateBody {
+        let top = try JSONObject.object(try JSONObject.parse(body), path: "")
+        guard let items = top.fields["items"] else { return .single(top) }
+        try top.rejectUnknown(["items"])
+        guard let array = items as? [Any], !array.isEmpty else {
+            throw AppError.invalidField("items", "items must be a non-empty array")
+        }
+        guard array.count <= maxItems else { throw AppError.invalidField("items", "items holds at most \(maxItems) entries") }
+        return .batch(try array.enumerated().map { try JSONObject.object($1, path: "items[\($0)]") })
+    }
+
+    var isSingle: Bool {
+        if case .single = self { return true }
+        return false
+    }
+
+    var objects: [JSONObject] {
+        switch self {
+        case .single(let object): [object]
+        case .batch(let objects): objects
+        }
+    }
+
+    /// Error-field prefix for item `index`.
+    func prefix(_ index: Int) -> String {
+        if case .batch = self { return "items[\(index)]." }
+        return ""
+    }
+}
+
+/// JSON responses with snake_case keys and ISO 8601 times.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make<T: Encodable>(_ value: T, status: HTTPStatusCode = .ok) throws -> ServerResponse {
+        ServerResponse(status: status.status, contentType: "application/json", body: Array(try encoder.encode(value)))
+    }
+}
+
+/// The statuses JSON responses use.
+enum HTTPStatusCode {
+    case ok, created, accepted
+
+    var status: HTTPStatus {
+        switch self {
+        case .ok: .ok
+        case .created: .created
+        case .accepted: .accepted
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import HTTP1
+import HTTPServer
+import Storage
+
+/// `/v1/preferences`: post one or a batch, list with filters, get one.
+struct PreferenceRoutes {
+    let database: Database
+    let auth: Authenticator
+
+    static let fields: Set<String> = [
+        "comparison_id", "prompt", "response_a", "response_b", "choice", "strength", "rationale", "time_spent_ms",
+        "shown_first", "dataset", "annotator",
+    ]
+
+    func register(on router: inout Router) {
+        let database = database
+        router.post("/v1/preferences", handler: auth.require(Roles.annotators) { request, principal in
+            let body = try CreateBody.parse(request.body)
+            let items = try body.objects.map { try Self.newPreference($0, principal: principal) }
+            let single = body.isSingle
+            let prefix: @Sendable (Int) -> String = { single ? "" : "items[\($0)]." }
+            let annotator = principal.name
+            return try Idempotency.create(request, principal: principal, database: database) { connection in
+                let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: prefix, on: connection)
+                if single {
+                    return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(created[0])),
+                                           location: "/v1/preferences/\(created[0].id)")
+                }
+                return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ListBody(items: created, nextPageToken: nil))))
+            }
+        })
+        router.get("/v1/preferences", handler: auth.require(Roles.annotators.union([.ci])) { request, principal in
+            let page = try PageRequest(request)
+            let filter = try Self.filter(request, principal: principal)
+            let result = try database.read { try PreferenceRepository.list(filter, after: page.after, limit: page.size, on: $0) }
+            return try JSONResponse.make(ListBody(items: result.items, nextPageToken: result.nextPageToken))
+        })
+        router.get("/v1/preferences/:id", handler: auth.require(Roles.annotators.union([.ci])) { request, principal in
+            let id = request.parameters["id"] ?? ""
+            // An annotator sees only its own judgements; others' look absent rather than forbidden.
+            guard let preference = try database.read({ try PreferenceRepository.get(id: id, on: $0) }),
+                principal.role != .annotator || preference.annotator == principal.name
+            else { throw AppError(.notFound, code: "not_found", detail: "no preference '\(id)'") }
+            return try JSONResponse.make(preference)
+        })
+    }
+
+    static func newPreference(_ object: JSONObject, principal: Principal) throws -> NewPreference {
+        try object.rejectUnknown(fields)
+        if let annotator = try object.string("annotator"), annotator != principal.name {
+            throw AppError(.forbidden, code: "forbidden", detail: "a judgement is recorded for the token's own annotator ('\(principal.name)')",
+                           field: object.name("annotator"))
+        }
+        guard let choiceText = try object.oneOf("choice", Choice.allCases.map(\.rawValue), required: true),
+            let choice = Choice(rawValue: choiceText)
+        else { throw AppError.invalidField(object.name("choice"), "\(object.name("choice")) is required") }
+        let comparisonID = try object.string("comparison_id", maxLength: 64)
+        var item = NewPreference(
+            comparisonID: comparisonID, choice: choice, strength: try object.integer("strength", range: 1...3),
+            rationale: try object.string("rationale", maxLength: 10_000, allowEmpty: true),
+            shownFirst: try object.oneOf("shown_first", ["a", "b"], required: false),
+            timeSpentMS: try object.integer("time_spent_ms", range: 0...86_400_000),
+            dataset: try object.string("dataset", maxLength: 200))
+        if comparisonID == nil {
+            item.prompt = try object.requiredString("prompt")
+            item.responseA = try object.requiredString("response_a")
+            item.responseB = try object.requiredString("response_b")
+        } else {
+            for key in ["prompt", "response_a", "response_b"] where object.fields[key] != nil {
+                throw AppError.invalidField(object.name(key), "\(object.name(key)) comes from the comparison; omit it with comparison_id")
+            }
+        }
+        return item
+    }
+
+    /// Filters from the query; an annotator is always limited to its own judgements.
+    static func filter(_ request: ServerRequest, principal: Principal) throws -> PreferenceFilter {
+        var filter = PreferenceFilter(annotator: request.query("annotator"), comparisonID: request.query("comparison_id"),
+                                      dataset: request.query("dataset"))
+        if let choice = request.query("choice") {
+            guard let parsed = Choice(rawValue: choice) else {
+                throw AppError(.badRequest, code: "invalid_parameter", detail: "choice must be one of a, b, tie, skip", field: "choice")
+            }
+            filter.choice = parsed
+        }
+        for (name, keyPath) in [("since", \PreferenceFilter.since), ("until", \PreferenceFilter.until)] {
+            guard let text = request.query(name) else { continue }
+            guard let date = try? Date(text, strategy: .iso8601) else {
+                throw AppError(.badRequest, code: "invalid_parameter", detail: "\(name) must be an ISO 8601 time such as 2026-01-31T12:00:00Z", field: name)
+            }
+            filter[keyPath: keyPath] = date
+        }
+        if principal.role == .annotator {
+            if let asked = filter.annotator, asked != principal.name {
+                throw AppError(.forbidden, code: "forbidden", detail: "annotators may read only their own judgements", field: "annotator")
+            }
+            filter.annotator = principal.name
+        }
+        return filter
+    }
+}

@@ -1,0 +1,158 @@
+public import Foundation
+
+/// A judgement to record: by `comparisonID`, or inline with its own prompt and responses.
+public struct NewPreference: Sendable {
+    public var comparisonID: String?
+    public var prompt: String?
+    public var responseA: String?
+    public var responseB: String?
+    public var choice: Choice
+    public var strength: Int?
+    public var rationale: String?
+    public var shownFirst: String?
+    public var timeSpentMS: Int?
+    public var dataset: String?
+
+    public init(comparisonID: String? = nil, prompt: String? = nil, responseA: String? = nil, responseB: String? = nil,
+                choice: Choice, strength: Int? = nil, rationale: String? = nil, shownFirst: String? = nil,
+                timeSpentMS: Int? = nil, dataset: String? = nil) {
+        self.comparisonID = comparisonID
+        self.prompt = prompt
+        self.responseA = responseA
+        self.responseB = responseB
+        self.choice = choice
+        self.strength = strength
+        self.rationale = rationale
+        self.shownFirst = shownFirst
+        self.timeSpentMS = timeSpentMS
+        self.dataset = dataset
+    }
+}
+
+/// A write refused because of the state it would break; `field` names the request field at fault.
+public struct StateConflict: Error, Sendable, Equatable {
+    public let field: String
+    public let code: String
+    public let detail: String
+}
+
+/// Which preferences to list or export.
+public struct PreferenceFilter: Sendable {
+    public var annotator: String?
+    public var comparisonID: String?
+    public var choice: Choice?
+    public var dataset: String?
+    public var since: Date?
+    public var until: Date?
+
+    public init(annotator: String? = nil, comparisonID: String? = nil, choice: Choice? = nil, dataset: String? = nil,
+                since: Date? = nil, until: Date? = nil) {
+        self.annotator = annotator
+        self.comparisonID = comparisonID
+        self.choice = choice
+        self.dataset = dataset
+        self.since = since
+        self.until = until
+    }
+}
+
+public enum PreferenceRepository {
+    /// Records every judgement or none. A judgement on a comparison counts toward its
+    /// `judgements_required` (a skip does not), and one annotator judges a comparison once.
+    public static func insert(_ items: [NewPreference], annotator: String, fieldPrefix: (Int) -> String,
+                              on connection: any SQLConnection) throws -> [Preference] {
+        let now = Date()
+        let nowMicros = Timestamp.micros(now)
+        var out: [Preference] = []
+        out.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            var prompt = item.prompt ?? "", responseA = item.responseA ?? "", responseB = item.responseB ?? ""
+            var shownFirst = item.shownFirst
+            var dataset = item.dataset
+            if let comparisonID = item.comparisonID {
+                let field = fieldPrefix(index) + "comparison_id"
+                guard let comparison = try ComparisonRepository.get(id: comparisonID, on: connection) else {
+                    throw MissingReference(field: field, id: comparisonID)
+                }
+                let assignment = try QueueRepository.assignment(comparisonID: comparisonID, annotator: annotator, on: connection)
+                if assignment?.judged == true {
+                    throw StateConflict(field: field, code: "already_judged", detail: "\(annotator) has already judged \(comparisonID)")
+                }
+                if item.choice != .skip {
+                    let updated = try connection.query(
+                        """
+                        UPDATE comparisons SET judgements_done = judgements_done + 1
+                        WHERE id = ? AND judgements_done < judgements_required RETURNING judgements_done
+                        """, .text(comparisonID))
+                    if updated.isEmpty {
+                        throw StateConflict(field: field, code: "judgements_complete",
+                                            detail: "\(comparisonID) already has its \(comparison.judgementsRequired) judgement(s)")
+                    }
+                }
+                if let assignment {
+                    shownFirst = shownFirst ?? assignment.shownFirst
+                    try connection.query("UPDATE assignments SET judged_at = ? WHERE comparison_id = ? AND annotator = ?",
+                                         .integer(nowMicros), .text(comparisonID), .text(annotator))
+                } else {
+                    try connection.query(
+                        "INSERT INTO assignments (comparison_id, annotator, shown_first, leased_at, expires_at, judged_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        .text(comparisonID), .text(annotator), .text(shownFirst ?? "a"), .integer(nowMicros), .integer(nowMicros), .integer(nowMicros))
+                }
+                prompt = comparison.prompt
+                responseA = comparison.responseA
+                responseB = comparison.responseB
+                dataset = dataset ?? comparison.dataset
+            }
+            let preference = Preference(
+                id: Identifier.make("pref", now: now), comparisonID: item.comparisonID, prompt: prompt, responseA: responseA,
+                responseB: responseB, choice: item.choice, strength: item.strength, rationale: item.rationale,
+                annotator: annotator, shownFirst: shownFirst, timeSpentMS: item.timeSpentMS, dataset: dataset, createdAt: now)
+            try connection.query(
+                """
+                INSERT INTO preferences (id, comparison_id, prompt, response_a, response_b, choice, strength, rationale,
+                                         annotator, shown_first, time_spent_ms, dataset, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                .text(preference.id), .optional(preference.comparisonID), .text(prompt), .text(responseA), .text(responseB),
+                .text(item.choice.rawValue), .optional(item.strength), .optional(item.rationale), .text(annotator),
+                .optional(shownFirst), .optional(item.timeSpentMS), .optional(dataset), .integer(nowMicros))
+            out.append(preference)
+        }
+        return out
+    }
+
+    public static func get(id: String, on connection: any SQLConnection) throws -> Preference? {
+        try connection.query("SELECT * FROM preferences WHERE id = ?", .text(id)).first.map(preference)
+    }
+
+    /// A page in creation order.
+    public static func list(_ filter: PreferenceFilter, after cursor: String?, limit: Int, on connection: any SQLConnection) throws -> Page<Preference> {
+        let rows = try connection.query(
+            """
+            SELECT * FROM preferences
+            WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR annotator = ?) AND (CAST(? AS TEXT) IS NULL OR comparison_id = ?) AND (CAST(? AS TEXT) IS NULL OR choice = ?)
+              AND (CAST(? AS TEXT) IS NULL OR dataset = ?) AND (CAST(? AS BIGINT) IS NULL OR created_at >= ?) AND (CAST(? AS BIGINT) IS NULL OR created_at < ?)
+            ORDER BY id LIMIT ?
+            """,
+            .text(cursor ?? ""), .optional(filter.annotator), .optional(filter.annotator),
+            .optional(filter.comparisonID), .optional(filter.comparisonID),
+            .optional(filter.choice?.rawValue), .optional(filter.choice?.rawValue),
+            .optional(filter.dataset), .optional(filter.dataset),
+            micros(filter.since), micros(filter.since), micros(filter.until), micros(filter.until),
+            .integer(Int64(limit + 1)))
+        return makePage(rows.map(preference), limit: limit, id: \.id)
+    }
+
+    private static func micros(_ date: Date?) -> SQLValue {
+        date.map { .integer(Timestamp.micros($0)) } ?? .null
+    }
+
+    static func preference(_ row: SQLRow) -> Preference {
+        Preference(
+            id: row["id"].string ?? "", comparisonID: row["comparison_id"].string, prompt: row["prompt"].string ?? "",
+            responseA: row["response_a"].string ?? "", responseB: row["response_b"].string ?? "",
+            choice: row["choice"].string.flatMap(Choice.init(rawValue:)) ?? .skip, strength: row["strength"].int,
+            rationale: row["rationale"].string, annotator: row["annotator"].string ?? "", shownFirst: row["shown_first"].string,
+            timeSpentMS: row["time_spent_ms"].int, dataset: row["dataset"].string, createdAt: Timestamp.date(row["created_at"]))
+    }
+}

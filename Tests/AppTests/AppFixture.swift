@@ -1,0 +1,56 @@
+import App
+import Foundation
+import Logging
+import Storage
+import TestSupport
+
+/// A running application on a throwaway store, with one token per role.
+final class AppFixture {
+    let app: Application
+    let dialect: SQLDialect
+    private(set) var tokens: [String: String] = [:]
+
+    init(_ dialect: SQLDialect) throws {
+        self.dialect = dialect
+        app = try Application(configuration: AppConfiguration(port: 0, database: try TestStores.location(dialect), workers: 8, logLevel: .warning),
+                              logger: Logger(label: "test"), migrator: TestStores.migrator)
+        try app.start()
+        for (name, role) in [("admin", Role.admin), ("researcher", .researcher), ("ann1", .annotator), ("ann2", .annotator), ("ci", .ci)] {
+            tokens[name] = try token(name: name, role: role)
+        }
+    }
+
+    deinit {
+        app.server.shutdown()
+        app.server.waitUntilStopped()
+        app.database.close()
+    }
+
+    var port: Int { app.server.port }
+
+    /// Creates a token directly in the store; returns its secret.
+    func token(name: String, role: Role) throws -> String {
+        try app.database.write { try TokenRepository.create(name: name, role: role, on: $0).secret }
+    }
+
+    func client() throws -> RawClient { try RawClient(port: port) }
+
+    /// One request on a fresh connection, as `as` (a name from `tokens`, or nil for none).
+    @discardableResult
+    func call(_ method: String, _ path: String, as who: String? = "admin", json: Any? = nil, raw: [UInt8]? = nil,
+              headers: [String: String] = [:]) throws -> RawClient.Response {
+        var all = headers
+        if let who, let secret = tokens[who] { all["Authorization"] = "Bearer \(secret)" }
+        var body: [UInt8] = raw ?? []
+        if let json {
+            body = Array(try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
+            all["Content-Type"] = "application/json"
+        }
+        return try client().request(method, path, headers: all, body: body)
+    }
+
+    /// Rows in a table, read straight from the store: what was really written.
+    func count(_ table: String) throws -> Int {
+        try app.database.read { try $0.query("SELECT count(*) FROM \(table)", [])[0][0].int ?? -1 }
+    }
+}
