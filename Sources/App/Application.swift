@@ -41,6 +41,8 @@ public final class Application: Sendable {
         PromptRoutes(database: database, auth: auth).register(on: &router)
         ComparisonRoutes(database: database, auth: auth).register(on: &router)
         PreferenceRoutes(database: database, auth: auth).register(on: &router)
+        AnnotatePage.register(on: &router)
+        DatasetRoutes(database: database, auth: auth).register(on: &router)
         extraRoutes(&router)
 
         var serverConfiguration = HTTPServerConfiguration()

@@ -5,19 +5,21 @@ import Storage
 import TestSupport
 
 /// A running application on a throwaway store, with one token per role.
-final class AppFixture {
+final class AppFixture: Sendable {
     let app: Application
     let dialect: SQLDialect
-    private(set) var tokens: [String: String] = [:]
+    let tokens: [String: String]
 
     init(_ dialect: SQLDialect) throws {
         self.dialect = dialect
         app = try Application(configuration: AppConfiguration(port: 0, database: try TestStores.location(dialect), workers: 8, logLevel: .warning),
                               logger: Logger(label: "test"), migrator: TestStores.migrator)
         try app.start()
+        var tokens: [String: String] = [:]
         for (name, role) in [("admin", Role.admin), ("researcher", .researcher), ("ann1", .annotator), ("ann2", .annotator), ("ci", .ci)] {
-            tokens[name] = try token(name: name, role: role)
+            tokens[name] = try Self.token(app, name: name, role: role)
         }
+        self.tokens = tokens
     }
 
     deinit {
@@ -30,6 +32,10 @@ final class AppFixture {
 
     /// Creates a token directly in the store; returns its secret.
     func token(name: String, role: Role) throws -> String {
+        try Self.token(app, name: name, role: role)
+    }
+
+    private static func token(_ app: Application, name: String, role: Role) throws -> String {
         try app.database.write { try TokenRepository.create(name: name, role: role, on: $0).secret }
     }
 

@@ -1,0 +1,169 @@
+import Foundation
+import HTTP1
+import HTTPServer
+import Storage
+
+/// Export to and import from TRL's preference formats, and agreement and annotator statistics.
+struct DatasetRoutes {
+    let database: Database
+    let auth: Authenticator
+
+    func register(on router: inout Router) {
+        let database = database
+        // JSONL in TRL's formats. Several judgements of one comparison are resolved by majority;
+        // `part=provenance` streams the sidecar instead, aligned line by line with the rows.
+        router.get("/v1/preferences/export", handler: auth.require(Roles.readers) { request, principal in
+            let options = try Self.exportOptions(request)
+            let provenance = try Self.flag(request, "part", values: ["rows", "provenance"]) == "provenance"
+            let filter = try PreferenceRoutes.filter(request, principal: principal)
+            let preferences = try Self.all(filter, database: database)
+            let rows = TRLExport(options: TRLExportOptions(format: options.format, tiePolicy: options.ties, provenance: provenance))
+                .rows(for: preferences)
+            var headers: HTTPHeaders = ["Content-Type": "application/jsonl; charset=utf-8"]
+            headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(provenance ? "provenance" : "preferences").jsonl\"")
+            return ServerResponse(status: .ok, headers: headers, body: .stream { writer in
+                var buffer: [UInt8] = []
+                for row in rows {
+                    buffer += provenance ? (row.provenance ?? []) : row.line
+                    if buffer.count >= 64 * 1024 {
+                        try writer.write(buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                }
+                try writer.write(buffer)
+            })
+        })
+        // TRL preference JSONL or Anthropic-HH transcripts; every line is checked before anything is stored.
+        router.post("/v1/preferences/import", handler: auth.require(Roles.researchers) { request, principal in
+            let imported: [ImportedPreference]
+            do {
+                imported = try PreferenceImport.parse(request.body)
+            } catch let error as PreferenceImportFailure {
+                let errors = error.errors.map { FieldError(line: $0.line, field: $0.field ?? "", message: $0.message) }
+                throw AppError(.unprocessableContent, code: "invalid_import",
+                               detail: "\(errors.count)\(error.truncated ? "+" : "") line(s) are invalid; nothing was imported",
+                               field: errors.first?.field, errors: errors)
+            }
+            guard !imported.isEmpty else { throw AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "") }
+            let dataset = request.query("dataset")
+            if let dataset, dataset.isEmpty || dataset.utf8.count > 200 {
+                throw AppError(.badRequest, code: "invalid_parameter", detail: "dataset must be 1-200 bytes", field: "dataset")
+            }
+            // The chosen response is stored as A and judged `a`: the import is one judgement per line.
+            let items = imported.map {
+                NewPreference(prompt: $0.prompt, responseA: $0.chosen, responseB: $0.rejected, choice: .a, dataset: dataset)
+            }
+            let annotator = principal.name
+            return try Idempotency.create(request, principal: principal, database: database) { connection in
+                let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: { "line \($0 + 1)." }, on: connection)
+                return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ImportSummary(imported: created.count, ids: created.map(\.id)))))
+            }
+        })
+        router.get("/v1/comparisons/:id/agreement", handler: auth.require(Roles.readers) { request, _ in
+            let id = request.parameters["id"] ?? ""
+            guard try database.read({ try ComparisonRepository.get(id: id, on: $0) }) != nil else {
+                throw AppError(.notFound, code: "not_found", detail: "no comparison '\(id)'")
+            }
+            let preferences = try Self.all(PreferenceFilter(comparisonID: id), database: database)
+            let item = Agreement.items(preferences).first ?? AgreementItem(comparisonID: id, dataset: nil, votes: VoteCounts())
+            return try JSONResponse.make(ItemAgreementBody(item))
+        })
+        router.get("/v1/stats/agreement", handler: auth.require(Roles.readers) { request, _ in
+            let preferences = try Self.all(PreferenceFilter(dataset: request.query("dataset")), database: database)
+            return try JSONResponse.make(["items": Agreement.perDataset(preferences).map(AgreementBody.init)])
+        })
+        router.get("/v1/stats/annotators", handler: auth.require(Roles.readers) { request, _ in
+            let preferences = try Self.all(PreferenceFilter(dataset: request.query("dataset")), database: database)
+            return try JSONResponse.make(["items": AnnotatorStats.compute(preferences).map(AnnotatorBody.init)])
+        })
+    }
+
+    /// Every preference matching `filter`, read a page at a time.
+    static func all(_ filter: PreferenceFilter, database: Database) throws -> [Preference] {
+        var out: [Preference] = []
+        var cursor: String?
+        repeat {
+            let page = try database.read { try PreferenceRepository.list(filter, after: cursor, limit: 1000, on: $0) }
+            out += page.items
+            cursor = page.nextPageToken.flatMap(PageToken.decode)
+        } while cursor != nil
+        return out
+    }
+
+    static func exportOptions(_ request: ServerRequest) throws -> (format: TRLExportFormat, ties: TiePolicy) {
+        let format = try flag(request, "format", values: TRLExportFormat.allCases.map(\.rawValue)).flatMap(TRLExportFormat.init(rawValue:))
+        let ties = try flag(request, "ties", values: TiePolicy.allCases.map(\.rawValue)).flatMap(TiePolicy.init(rawValue:))
+        return (format ?? .standard, ties ?? .drop)
+    }
+
+    static func flag(_ request: ServerRequest, _ name: String, values: [String]) throws -> String? {
+        guard let value = request.query(name) else { return nil }
+        guard values.contains(value) else {
+            throw AppError(.badRequest, code: "invalid_parameter", detail: "\(name) must be one of \(values.joined(separator: ", "))", field: name)
+        }
+        return value
+    }
+}
+
+struct VotesBody: Encodable, Sendable {
+    var a, b, tie, skip: Int
+
+    init(_ votes: VoteCounts) {
+        a = votes.a
+        b = votes.b
+        tie = votes.tie
+        skip = votes.skip
+    }
+}
+
+struct ItemAgreementBody: Encodable, Sendable {
+    var comparisonId: String
+    var votes: VotesBody
+    var pairs: Int
+    var agreeingPairs: Int
+    var rawAgreement: Double?
+    var outcome: String?
+
+    init(_ item: AgreementItem) {
+        comparisonId = item.comparisonID
+        votes = VotesBody(item.votes)
+        pairs = item.pairs
+        agreeingPairs = item.agreeingPairs
+        rawAgreement = item.rawAgreement
+        outcome = MajorityResolution.outcome(of: item.votes)?.rawValue
+    }
+}
+
+struct AgreementBody: Encodable, Sendable {
+    var dataset: String?
+    var items: Int
+    var excludedItems: Int
+    var judgements: Int
+    var rawAgreement: Double?
+    var fleissKappa: Double?
+
+    init(_ report: AgreementReport) {
+        dataset = report.dataset
+        items = report.items
+        excludedItems = report.excludedItems
+        judgements = report.judgements
+        rawAgreement = report.rawAgreement
+        fleissKappa = report.fleiss?.kappa
+    }
+}
+
+struct AnnotatorBody: Encodable, Sendable {
+    var annotator: String
+    var judgements: Int
+    var votes: VotesBody
+    var skips: Int
+    var medianTimeSpentMs: Double?
+
+    init(_ stats: AnnotatorStats) {
+        annotator = stats.annotator
+        judgements = stats.counts.total
+        votes = VotesBody(stats.counts)
+        skips = stats.counts.skip
+        medianTimeSpentMs = stats.medianTimeSpentMS
+    }
+}
