@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-tsan check-api fuzz bench bench-http clean
+.PHONY: deps build serve test test-tsan check-api e2e fuzz bench bench-http bench-ingest clean
 
 deps:
 	@scripts/deps.sh
@@ -30,15 +30,23 @@ test-tsan: deps
 check-api: deps
 	scripts/check-api.sh
 
+## The annotation page in headless Chromium (Debian's chromium + chromium-driver, installed when missing).
+e2e: deps
+	scripts/e2e-annotate.sh
+
 ## libFuzzer on the HTTP/1.1 parser for FUZZ_SECONDS (crash, hang, leak or chunking mismatch fails).
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-http
+bench: bench-http bench-ingest
 
 ## wrk against our server (and Hummingbird when HB_ANCHOR_BIN is set); prints JSON lines.
 bench-http: deps
 	Benchmarks/bench-http.sh
+
+## wrk posting single preferences into PostgreSQL and SQLite, beside pgbench and SQLite one-row commits.
+bench-ingest: deps
+	Benchmarks/bench-ingest.sh
 
 clean:
 	rm -rf .build .build-* data

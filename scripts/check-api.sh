@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Validates openapi.yaml and runs schemathesis against a live server built from
-# this tree (SQLite store in a temp directory). Python tools go in a venv outside the repo.
+# Validates openapi.yaml (openapi-spec-validator) and runs schemathesis against a
+# live server built from this tree, on a fresh SQLite store in a temp directory,
+# with the admin token the server prints on first start. Exits non-zero on any
+# validation error or schemathesis failure. Python tools go in a venv outside the repo.
+#
+#   ST_MAX_EXAMPLES  examples per operation and phase (default 40)
+#   ST_SEED          fix hypothesis's seed to reproduce a run
+#   ST_ARGS          extra `st run` arguments
+#   CHECK_API_NO_BUILD=1  use the binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${PREFLAB_TOOLS_VENV:-$HOME/.cache/preflab/venv}
-if [ ! -x "$VENV/bin/st" ]; then
+if [ ! -x "$VENV/bin/st" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
   python3 -m venv --system-site-packages "$VENV"
   "$VENV/bin/pip" install -q "schemathesis>=4,<5" openapi-spec-validator
 fi
+echo "== openapi-spec-validator"
 "$VENV/bin/python" -m openapi_spec_validator openapi.yaml
 
-swift build --product preflab >/dev/null
+[ -n "${CHECK_API_NO_BUILD:-}" ] || swift build --product preflab >/dev/null
+BIN=$(swift build --product preflab --show-bin-path)/preflab
 WORK=$(mktemp -d /tmp/preflab-api.XXXXXX)
-.build/debug/preflab serve --port 0 --database "sqlite:$WORK/api.sqlite" --log-level warning >"$WORK/out" 2>"$WORK/err" &
+"$BIN" serve --port 0 --database "sqlite:$WORK/api.sqlite" --log-level warning >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 300); do
@@ -22,4 +31,77 @@ for _ in $(seq 1 300); do
 done
 URL=$(grep -o "http://[^ ]*" "$WORK/out" | head -1)
 [ -n "$URL" ] || { echo "server did not start"; cat "$WORK/err"; exit 1; }
-"$VENV/bin/st" run openapi.yaml --url "$URL" --checks all --max-examples 50 --no-color
+# On an empty store `serve` prints the first admin token once, on the line after this one.
+TOKEN=$(awk '/Created the first admin token/ { getline; print $1; exit }' "$WORK/out")
+[ -n "$TOKEN" ] || { echo "server printed no admin token"; cat "$WORK/out"; exit 1; }
+
+# Hooks, loaded through SCHEMATHESIS_HOOKS:
+# - The JSONL import bodies are described as arrays (one item per line, like
+#   OpenAPI 3.2's itemSchema); this serializer writes such an array as JSONL, and
+#   anything else (negative cases) as one JSON line.
+# - Hypothesis draws the same short strings over and over, so generated
+#   Idempotency-Key values would repeat across unrelated bodies and valid requests
+#   would get 422 idempotency_key_reused, which is the server doing its job. A
+#   valid key is made unique per call (it stays 1-255 visible ASCII characters);
+#   an invalid one is sent as generated.
+mkdir -p "$WORK/hooks"
+cat >"$WORK/hooks/preflab_hooks.py" <<'PY'
+import json
+import re
+import uuid
+
+import schemathesis
+
+_VALID_KEY = re.compile(r"[!-~]{1,255}")
+
+
+@schemathesis.serializer("application/jsonl")
+def jsonl(ctx, value):
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, list):
+        return "".join(json.dumps(line) + "\n" for line in value).encode()
+    return (json.dumps(value) + "\n").encode()
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key":
+            key = headers[name]
+            if isinstance(key, str) and _VALID_KEY.fullmatch(key):
+                headers[name] = (uuid.uuid4().hex + "-" + key)[:255]
+PY
+
+# Per-operation check settings. positive_data_acceptance expects 2xx (or 401, 403,
+# 404, 409) for schema-valid input; the statuses added below are ones a schema
+# cannot rule out because they depend on stored state, not on the request's shape.
+cat >"$WORK/schemathesis.toml" <<'TOML'
+# A schema-valid prompt_id / comparison_id that names no stored record is
+# 422 unknown_reference; a preference import line can be schema-valid yet
+# semantically invalid (chosen identical to rejected, no shared prompt to split off).
+[[operations]]
+include-operation-id = ["createComparisons", "createPreferences", "importPreferences"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
+[[operations]]
+include-operation-id = ["listPrompts", "listComparisons", "listPreferences"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+TOML
+
+echo "== schemathesis against $URL"
+export PYTHONPATH="$WORK/hooks${PYTHONPATH:+:$PYTHONPATH}"
+export SCHEMATHESIS_HOOKS=preflab_hooks
+# shellcheck disable=SC2086
+"$VENV/bin/st" --config-file "$WORK/schemathesis.toml" run openapi.yaml \
+  --url "$URL" \
+  --header "Authorization: Bearer $TOKEN" \
+  --checks all \
+  --max-examples "${ST_MAX_EXAMPLES:-40}" \
+  --workers 2 \
+  --request-timeout 10 \
+  ${ST_SEED:+--seed "$ST_SEED"} \
+  --no-color \
+  ${ST_ARGS:-}

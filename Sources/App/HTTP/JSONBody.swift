@@ -1,5 +1,8 @@
 import Foundation
 import HTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPServer
 
 /// A JSON object from a request body, read field by field. Every failure is an
@@ -149,7 +152,7 @@ enum JSONResponse {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            try container.encode(ISO8601Time.string(date))
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -157,6 +160,30 @@ enum JSONResponse {
 
     static func make<T: Encodable>(_ value: T, status: HTTPStatusCode = .ok) throws -> ServerResponse {
         ServerResponse(status: status.status, contentType: "application/json", body: Array(try encoder.encode(value)))
+    }
+}
+
+/// RFC 3339 UTC times with microseconds, formatted by hand: Foundation's
+/// format styles cost more than the rest of a preference response together.
+enum ISO8601Time {
+    static func string(_ date: Date) -> String {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        var seconds = time_t(micros / 1_000_000)
+        var fraction = Int(micros % 1_000_000)
+        if fraction < 0 {
+            fraction += 1_000_000
+            seconds -= 1
+        }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let micro = String(fraction)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
     }
 }
 

@@ -52,7 +52,9 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` as part of a group-committed transaction; returns once it is durable.
-    /// A thrown error rolls back `body`'s statements only.
+    /// A thrown error rolls back `body`'s statements only. `body` may run more than
+    /// once (a batch is retried with savepoints when one write fails), so it must
+    /// touch nothing but the connection.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) throws -> T {
         try committer.write(body)

@@ -89,7 +89,12 @@ final class GroupCommitter: Sendable {
         }
     }
 
+    /// Runs the batch optimistically without savepoints (one round trip per
+    /// statement saved twice over); if any write fails, the transaction is
+    /// rolled back and the batch re-run with a savepoint around each write, so
+    /// the failure undoes only its own write.
     private func commit(_ batch: [Pending], on connection: any SQLConnection) {
+        if batch.count > 1, runOptimistically(batch, on: connection) { return }
         do {
             try connection.execute(script: beginSQL)
         } catch {
@@ -119,6 +124,36 @@ final class GroupCommitter: Sendable {
             return finish(batch, failingAllWith: error)
         }
         for pending in batch { pending.done.signal() }
+    }
+
+    /// One transaction, no savepoints; true when it committed and every caller was answered.
+    private func runOptimistically(_ batch: [Pending], on connection: any SQLConnection) -> Bool {
+        do {
+            try connection.execute(script: beginSQL)
+        } catch {
+            return false
+        }
+        var values: [any Sendable] = []
+        values.reserveCapacity(batch.count)
+        for pending in batch {
+            do {
+                values.append(try pending.body(connection))
+            } catch {
+                try? connection.execute(script: "ROLLBACK")
+                return false
+            }
+        }
+        do {
+            try connection.execute(script: "COMMIT")
+        } catch {
+            try? connection.execute(script: "ROLLBACK")
+            return false
+        }
+        for (pending, value) in zip(batch, values) {
+            pending.outcome = .success(value)
+            pending.done.signal()
+        }
+        return true
     }
 
     private func finish(_ batch: [Pending], failingAllWith error: any Error) {
