@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end test of the annotation page (GET /annotate) in headless Chromium: builds the
+# End-to-end tests: the annotation page (GET /annotate) in headless Chromium, and exports
+# loaded by Hugging Face `datasets`. For the page: builds the
 # server, starts it on a throwaway SQLite store, makes an annotator token and three
 # comparisons, then runs Tests/e2e/test_annotate.py (pytest + selenium), which judges them
 # with the keyboard and checks what was stored. Debian's chromium and chromium-driver are
@@ -22,10 +23,10 @@ if ((${#missing[@]})); then
 fi
 
 VENV=${PREFLAB_E2E_VENV:-$HOME/.cache/preflab/venv-e2e}
-if ! "$VENV/bin/python" -c "import selenium, pytest" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import selenium, pytest, datasets" 2>/dev/null; then
   rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check "selenium>=4.20,<5" "pytest>=8"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "selenium>=4.20,<5" "pytest>=8" "datasets>=2.19"
 fi
 
 swift build --product preflab >/dev/null
@@ -67,9 +68,10 @@ STATUS=$(curl -sS -o "$WORK/comparisons.json" -w '%{http_code}' -X POST "$URL/v1
 [ "$STATUS" = 201 ] || { echo "creating comparisons: HTTP $STATUS" >&2; cat "$WORK/comparisons.json" >&2; exit 1; }
 
 set +e
-PREFLAB_URL="$URL" PREFLAB_ANNOTATOR_TOKEN="$ANNOTATOR" PREFLAB_COMPARISONS="$WORK/comparisons.json" \
+PREFLAB_URL="$URL" PREFLAB_ANNOTATOR_TOKEN="$ANNOTATOR" PREFLAB_ADMIN_TOKEN="$ADMIN" PREFLAB_COMPARISONS="$WORK/comparisons.json" \
+  HF_DATASETS_OFFLINE=1 HF_HUB_OFFLINE=1 HF_HOME="$WORK/hf" \
   PREFLAB_E2E_SCREENSHOT="${PREFLAB_E2E_SCREENSHOT:-/tmp/annotate.png}" PYTHONDONTWRITEBYTECODE=1 SE_OFFLINE=true \
-  "$VENV/bin/python" -m pytest -p no:cacheprovider -q Tests/e2e/test_annotate.py
+  "$VENV/bin/python" -m pytest -p no:cacheprovider -q Tests/e2e/test_annotate.py Tests/e2e/test_export_datasets.py
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

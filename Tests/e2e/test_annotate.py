@@ -138,3 +138,17 @@ def test_judge_three_with_keyboard(browser):
     # No script errors and no Content-Security-Policy violations.
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_bad_token_shows_problem_detail(browser):
+    browser.get(URL + "/annotate")
+    visible(browser, "token").send_keys("pl_not-a-real-token", Keys.ENTER)
+    error = visible(browser, "error")
+    # The status and the problem document's detail and code.
+    assert error.text.startswith("401") and "the token is unknown or revoked (unauthenticated)" in error.text, error.text
+    assert not browser.find_element(By.ID, "item").is_displayed()
+    assert not browser.find_element(By.ID, "empty").is_displayed()
+    # Forgetting the token clears the field and the stored copy.
+    browser.find_element(By.ID, "forget").click()
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return localStorage.length") == 0)
+    assert browser.find_element(By.ID, "token").get_attribute("value") == ""

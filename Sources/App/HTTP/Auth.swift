@@ -37,7 +37,7 @@ final class Authenticator: Sendable {
         }
         let secret = String(parts[1])
         // Cache by digest so secrets never sit in memory longer than the request.
-        let key = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let key = hexString(SHA256.hash(data: Data(secret.utf8)))
         let now = Date()
         if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.principal }
         guard let token = try database.read({ try TokenRepository.authenticate(secret: secret, on: $0) }) else {

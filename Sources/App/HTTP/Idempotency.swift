@@ -34,7 +34,7 @@ enum Idempotency {
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method) \(request.route ?? request.http.rawPath)\n".utf8))
         hasher.update(data: request.body)
-        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hash = hexString(hasher.finalize())
         let principalID = principal.tokenID
         let outcome: StoredResponse = try database.write { connection in
             if let stored = try IdempotencyRepository.find(principal: principalID, key: key, on: connection) { return stored }

@@ -196,7 +196,6 @@ enum AnnotatePage {
             ui.dataset.textContent = item.dataset ? ` in ${item.dataset}` : "";
             ui.lease.dateTime = item.lease_expires_at;
             ui.lease.textContent = new Date(item.lease_expires_at).toLocaleTimeString();
-            ui.item.dataset.comparisonId = item.comparison_id;
             show("item");
             setBusy(false);
             state.shownAt = performance.now();

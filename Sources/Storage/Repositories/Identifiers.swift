@@ -57,3 +57,14 @@ public struct Page<Item: Sendable>: Sendable {
         self.nextPageToken = nextPageToken
     }
 }
+
+/// Lower-case hex of `bytes`, without `String(format:)`, which is slow on Linux.
+package func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}

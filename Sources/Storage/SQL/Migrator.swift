@@ -81,7 +81,7 @@ public struct Migrator: Sendable {
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(entry.file).path),
                 let sql = String(data: data, encoding: .utf8)
             else { throw StorageError(.migration, "cannot read migration \(entry.file)") }
-            let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let checksum = hexString(SHA256.hash(data: data))
             out.append(Migration(version: version, name: entry.name, sql: sql, checksum: checksum))
         }
         return out
