@@ -4,7 +4,7 @@
 # with the admin token the server prints on first start. Exits non-zero on any
 # validation error or schemathesis failure. Python tools go in a venv outside the repo.
 #
-#   ST_MAX_EXAMPLES  examples per operation and phase (default 40)
+#   ST_MAX_EXAMPLES  examples per operation and phase (default 75)
 #   ST_SEED          fix hypothesis's seed to reproduce a run
 #   ST_ARGS          extra `st run` arguments
 #   CHECK_API_NO_BUILD=1  use the binary already built
@@ -92,14 +92,21 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 TOML
 
 echo "== schemathesis against $URL"
+SPEC=$PWD/openapi.yaml
 export PYTHONPATH="$WORK/hooks${PYTHONPATH:+:$PYTHONPATH}"
 export SCHEMATHESIS_HOOKS=preflab_hooks
+# Run from $WORK so schemathesis's .schemathesis/ and .hypothesis/ caches stay out of the tree.
+cd "$WORK"
+# All checks but missing_required_header: the one required header is Authorization, and
+# --header puts it back on every request, so that check can only misfire ("got 422 when
+# missing Authorization"); ignored_auth covers requests without or with a bad token.
 # shellcheck disable=SC2086
-"$VENV/bin/st" --config-file "$WORK/schemathesis.toml" run openapi.yaml \
+"$VENV/bin/st" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
   --url "$URL" \
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
-  --max-examples "${ST_MAX_EXAMPLES:-40}" \
+  --exclude-checks missing_required_header \
+  --max-examples "${ST_MAX_EXAMPLES:-75}" \
   --workers 2 \
   --request-timeout 10 \
   ${ST_SEED:+--seed "$ST_SEED"} \

@@ -8,7 +8,8 @@ import Synchronization
 final class BlockingPool: Sendable {
     struct Job: Sendable {
         let connection: Connection
-        let request: HTTPRequest
+        /// The request to handle first; nil to just carry on serving buffered bytes.
+        let request: HTTPRequest?
     }
 
     private struct Queue {

@@ -37,6 +37,8 @@ public final class HTTPServer: Sendable {
     let nextID = Atomic<UInt64>(1)
     let draining = Atomic<Bool>(false)
     let pool = BlockingPool()
+    /// The `Date` value for responses completed off the event loops.
+    let sharedDate = Mutex(HTTPDateCache())
     private let lifecycle = Mutex<Lifecycle>(Lifecycle())
     private let threads = DispatchGroup()
     private let stoppedSignal = DispatchSemaphore(value: 0)

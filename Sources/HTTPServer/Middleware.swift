@@ -19,9 +19,12 @@ public struct RequestIDMiddleware: HTTPMiddleware {
             let n = Self.counter.add(1, ordering: .relaxed).newValue
             request.requestID = "req_\(Self.prefix)_\(String(n, radix: 16))"
         }
-        var response = try next(request)
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
-        return response
+        let id = request.requestID
+        return try next(request).map { response in
+            var response = response
+            response.headers.replaceOrAdd(name: "X-Request-Id", value: id)
+            return response
+        }
     }
 }
 
@@ -36,17 +39,20 @@ public struct AccessLogMiddleware: HTTPMiddleware {
 
     public func respond(to request: ServerRequest, next: (ServerRequest) throws -> ServerResponse) throws -> ServerResponse {
         let start = ContinuousClock.now
-        var response = try next(request)
-        let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        response.headers.replaceOrAdd(name: "Server-Timing", value: "app;dur=\(String(format: "%.3f", ms))")
-        logger.debug("request", metadata: [
-            "request.id": "\(request.requestID)",
-            "http.method": "\(request.method)",
-            "http.target": "\(request.http.target)",
-            "http.status": "\(response.status.code)",
-            "duration.ms": "\(String(format: "%.3f", ms))",
-        ])
-        return response
+        let logger = logger
+        return try next(request).map { response in
+            var response = response
+            let elapsed = ContinuousClock.now - start
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            response.headers.replaceOrAdd(name: "Server-Timing", value: "app;dur=\(String(format: "%.3f", ms))")
+            logger.debug("request", metadata: [
+                "request.id": "\(request.requestID)",
+                "http.method": "\(request.method)",
+                "http.target": "\(request.http.target)",
+                "http.status": "\(response.status.code)",
+                "duration.ms": "\(String(format: "%.3f", ms))",
+            ])
+            return response
+        }
     }
 }

@@ -10,6 +10,8 @@ public struct ServerResponse: Sendable {
         /// exports), framed with chunked transfer coding. The closure runs on the
         /// connection's worker thread; it ends the body by returning.
         case stream(@Sendable (any ResponseBodyWriter) throws -> Void)
+        /// Finished later through the promise; see `ResponsePromise`.
+        case deferred(ResponsePromise)
     }
 
     public var status: HTTPStatus

@@ -46,9 +46,16 @@ extension HTTPServer {
     func poolWorker() {
         let context = WorkerContext()
         while let job = pool.next() {
-            guard handle(job.request, on: job.connection, context) else {
-                finish(job.connection)
-                continue
+            if let request = job.request {
+                switch handle(request, on: job.connection, context) {
+                case .close:
+                    finish(job.connection)
+                    continue
+                case .suspended:
+                    continue  // the promise's completion owns the connection now
+                case .keepOpen:
+                    break
+                }
             }
             serve(job.connection, context, onPool: true)
         }
@@ -64,7 +71,7 @@ extension HTTPServer {
             } catch {
                 var response = configuration.parseErrorResponder(error)
                 response.headers.replaceOrAdd(name: "Connection", value: "close")
-                _ = try? write(response, for: nil, keepAlive: false, to: connection, context)
+                _ = try? write(response, for: nil, keepAlive: false, to: connection, output: &context.output, date: context.dateCache.current())
                 return finish(connection)
             }
             switch event {
@@ -73,7 +80,11 @@ extension HTTPServer {
                     if pool.submit(BlockingPool.Job(connection: connection, request: request)) { return }
                     return finish(connection)  // stopping
                 }
-                guard handle(request, on: connection, context) else { return finish(connection) }
+                switch handle(request, on: connection, context) {
+                case .keepOpen: continue
+                case .close: return finish(connection)
+                case .suspended: return  // the promise's completion owns the connection now
+                }
             case .continueExpected:
                 let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
                 guard (try? writeAll(interim, to: connection.fd)) != nil else { return finish(connection) }
@@ -96,25 +107,59 @@ extension HTTPServer {
         }
     }
 
-    /// Runs the handler and writes its response; returns whether the connection stays open.
-    private func handle(_ request: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> Bool {
+    /// What became of a connection after a request.
+    enum HandleOutcome {
+        case keepOpen, close
+        /// The response is deferred; its completion writes it and carries on with the connection.
+        case suspended
+    }
+
+    /// Runs the handler and writes its response.
+    private func handle(_ request: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
         let response = responder.respond(to: ServerRequest(http: request))
-        // Decided after the handler: a shutdown that began meanwhile makes this the last response.
-        let closing = connection.state.withLock { $0.closeAfterResponse } || draining.load(ordering: .relaxed)
-        let keepAlive = request.keepAlive && !closing
-        do {
-            try write(response, for: request, keepAlive: keepAlive, to: connection, context)
-        } catch {
-            return false
+        if case .deferred(let promise) = response.body {
+            promise.whenComplete { [self] final in resume(connection, after: request, with: final) }
+            return .suspended
         }
-        return keepAlive
+        let keepAlive = request.keepAlive && !isClosing(connection)
+        do {
+            try write(response, for: request, keepAlive: keepAlive, to: connection, output: &context.output, date: context.dateCache.current())
+        } catch {
+            return .close
+        }
+        return keepAlive ? .keepOpen : .close
+    }
+
+    /// Decided after the handler: a shutdown that began meanwhile makes this the last response.
+    private func isClosing(_ connection: Connection) -> Bool {
+        connection.state.withLock { $0.closeAfterResponse } || draining.load(ordering: .relaxed)
+    }
+
+    /// Writes a deferred response on the thread that completed it, then hands the
+    /// connection back to epoll — or to the pool when pipelined bytes are already buffered.
+    private func resume(_ connection: Connection, after request: HTTPRequest, with response: ServerResponse) {
+        let keepAlive = request.keepAlive && !isClosing(connection)
+        var output: [UInt8] = []
+        output.reserveCapacity(1024)
+        do {
+            try write(response, for: request, keepAlive: keepAlive, to: connection, output: &output, date: sharedDate.withLock { $0.current() })
+        } catch {
+            return finish(connection)
+        }
+        guard keepAlive else { return finish(connection) }
+        if connection.parser.hasPartialRequest {
+            if !pool.submit(BlockingPool.Job(connection: connection, request: nil)) { finish(connection) }
+        } else {
+            rearm(connection)
+        }
     }
 
     /// Frames and sends a response: `Content-Length` for bytes, chunked for
     /// streams (close-delimited for HTTP/1.0 clients, which cannot read chunks).
-    private func write(_ response: ServerResponse, for request: HTTPRequest?, keepAlive: Bool, to connection: Connection, _ context: WorkerContext) throws(IOError) {
+    private func write(_ response: ServerResponse, for request: HTTPRequest?, keepAlive: Bool, to connection: Connection,
+                       output: inout [UInt8], date: String) throws(IOError) {
         var headers = response.headers
-        headers.replaceOrAdd(name: "Date", value: context.dateCache.current())
+        headers.replaceOrAdd(name: "Date", value: date)
         let http10 = request?.version == .http1_0
         if !keepAlive {
             headers.replaceOrAdd(name: "Connection", value: "close")
@@ -123,15 +168,15 @@ extension HTTPServer {
         }
         let bodyless = request?.method == .head || response.status.code == 204 || response.status.code == 304
             || response.status.code < 200
-        context.output.removeAll(keepingCapacity: true)
+        output.removeAll(keepingCapacity: true)
         switch response.body {
         case .bytes(let body):
             if response.status.code != 204 && response.status.code >= 200 {
                 headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
             }
-            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &context.output)
-            if !bodyless { context.output.append(contentsOf: body) }
-            try writeAll(context.output, to: connection.fd)
+            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &output)
+            if !bodyless { output.append(contentsOf: body) }
+            try writeAll(output, to: connection.fd)
         case .stream(let produce):
             let chunked = !http10
             if chunked {
@@ -140,8 +185,8 @@ extension HTTPServer {
                 headers.replaceOrAdd(name: "Connection", value: "close")
             }
             headers.remove(name: "Content-Length")
-            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &context.output)
-            try writeAll(context.output, to: connection.fd)
+            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &output)
+            try writeAll(output, to: connection.fd)
             if bodyless { return }
             let writer = SocketBodyWriter(server: self, fd: connection.fd, chunked: chunked)
             do {
@@ -157,6 +202,14 @@ extension HTTPServer {
             } else {
                 throw IOError(errno: ECONNABORTED, function: "close-delimited body ends by closing")
             }
+        case .deferred:
+            // A promise completed with another deferred response: a handler bug, answered as such.
+            var headers = headers
+            headers.replaceOrAdd(name: "Content-Length", value: "0")
+            headers.replaceOrAdd(name: "Connection", value: "close")
+            HTTPResponseSerializer.writeHead(status: .internalServerError, headers: headers, into: &output)
+            try writeAll(output, to: connection.fd)
+            throw IOError(errno: EINVAL, function: "nested deferred response")
         }
     }
 

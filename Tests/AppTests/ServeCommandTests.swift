@@ -29,24 +29,27 @@ import Testing
         return (process, out, err)
     }
 
-    /// Reads stdout until the "listening on" line; returns the port.
-    func awaitListening(_ pipe: Pipe) throws -> Int {
+    /// Reads stdout until the "listening on" line; returns the port and everything printed.
+    func awaitListening(_ pipe: Pipe) throws -> (port: Int, printed: String) {
         var text = ""
         let handle = pipe.fileHandleForReading
-        while !text.contains("\n") {
+        while !text.contains("listening on http://") || !text.hasSuffix("\n") {
             let data = handle.availableData
             guard !data.isEmpty else { break }
             text += String(decoding: data, as: UTF8.self)
         }
         let line = try #require(text.split(separator: "\n").first { $0.contains("listening on http://") })
         let port = try #require(line.split(separator: ":").dropFirst(2).first.flatMap { Int($0.prefix { $0.isNumber }) })
-        return port
+        return (port, text)
     }
 
     @Test func servesAndExitsZeroOnSIGTERM() throws {
         let directory = NSTemporaryDirectory() + "preflab-serve-\(UUID().uuidString)"
         let (process, out, _) = try launch(["serve", "--port", "0", "--database", "sqlite:\(directory)/s.sqlite", "--log-level", "warning"])
-        let port = try awaitListening(out)
+        let (port, printed) = try awaitListening(out)
+        // A fresh store gets an admin token, printed once, that works.
+        let admin = try #require(printed.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("pl_") }.map(String.init))
+        #expect(try RawClient(port: port).request("GET", "/v1/prompts", headers: ["Authorization": "Bearer \(admin)"]).status == 200)
         #expect(try RawClient(port: port).get("/livez").status == 200)
         let idle = try RawClient(port: port)
         #expect(try idle.get("/readyz").status == 200)
@@ -62,7 +65,7 @@ import Testing
         let (process, out, _) = try launch(["serve"], environment: [
             "PREFLAB_PORT": "0", "PREFLAB_DATABASE": "sqlite:\(directory)/e.sqlite", "PREFLAB_LOG_LEVEL": "error",
         ])
-        let port = try awaitListening(out)
+        let port = try awaitListening(out).port
         #expect(try RawClient(port: port).get("/livez").status == 200)
         process.interrupt()  // SIGINT drains the same way
         process.waitUntilExit()

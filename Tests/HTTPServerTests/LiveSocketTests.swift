@@ -259,4 +259,34 @@ import Testing
         }
         #expect(stopped.wait(seconds: 5))
     }
+
+    /// A deferred response is written by whichever thread completes it; the connection
+    /// holds no thread meanwhile, and pipelined requests behind it are still answered in order.
+    @Test func deferredResponsesCompleteFromAnotherThread() throws {
+        let gate = Gate()
+        let fixture = try ServerFixture { config in
+            config.eventLoops = 1
+            config.workers = 1
+        } routes: { router in
+            router.get("/later/:word", execution: .inline) { request in
+                let promise = ResponsePromise()
+                let word = request.parameters["word"] ?? ""
+                DispatchQueue.global().async {
+                    gate.wait()
+                    promise.succeed(.text("later \(word)"))
+                }
+                return .deferred(promise)
+            }
+        }
+        defer { fixture.stop() }
+        let waiting = try fixture.client()
+        try waiting.send("GET /later/one HTTP/1.1\r\nHost: t\r\n\r\nGET /echo/two HTTP/1.1\r\nHost: t\r\n\r\n")
+        // With one event loop and one worker, others are served while the first response waits.
+        #expect(try fixture.client().get("/hello").text == "hello")
+        #expect(try fixture.client().get("/echo/free").text == "free")
+        gate.open()
+        #expect(try waiting.readResponse().text == "later one")
+        #expect(try waiting.readResponse().text == "two")
+        #expect(try waiting.get("/hello").text == "hello")
+    }
 }

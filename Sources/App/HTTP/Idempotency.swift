@@ -22,34 +22,76 @@ struct CreatedResponse: Sendable {
 /// and body gets the first response again; the same key with another body gets 422.
 /// The key is stored in the same transaction as the data, so neither exists without the other.
 enum Idempotency {
+    /// Blocking form: for handlers on a worker thread.
     static func create(_ request: ServerRequest, principal: Principal, database: Database,
                        _ write: @escaping @Sendable (any SQLConnection) throws -> CreatedResponse) throws -> ServerResponse {
-        guard let key = request.headers["idempotency-key"] else {
-            return try database.write(write).response
+        let plan = try Plan(request, principal: principal, write: write)
+        return try plan.response(try database.write(plan.transaction))
+    }
+
+    /// Deferred form: for `.inline` handlers. The event loop parses and queues the
+    /// write; the response is sent from the commit, and no thread waits for it.
+    static func createDeferred(_ request: ServerRequest, principal: Principal, database: Database,
+                               _ write: @escaping @Sendable (any SQLConnection) throws -> CreatedResponse) throws -> ServerResponse {
+        let plan = try Plan(request, principal: principal, write: write)
+        let promise = ResponsePromise()
+        database.writeAsync(plan.transaction) { result in
+            do {
+                promise.succeed(try plan.response(try result.get()))
+            } catch {
+                promise.succeed(ErrorMapping.response(for: error, request: request))
+            }
         }
-        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw AppError(.badRequest, code: "invalid_idempotency_key", detail: "Idempotency-Key must be 1-255 visible ASCII characters",
-                           field: "Idempotency-Key")
+        return .deferred(promise)
+    }
+
+    /// The transaction for one create, and how its stored outcome becomes the response.
+    struct Plan: Sendable {
+        let key: String?
+        let hash: String
+        let principalID: String
+        let write: @Sendable (any SQLConnection) throws -> CreatedResponse
+
+        init(_ request: ServerRequest, principal: Principal,
+             write: @escaping @Sendable (any SQLConnection) throws -> CreatedResponse) throws {
+            self.write = write
+            principalID = principal.tokenID
+            key = request.headers["idempotency-key"]
+            if let key {
+                guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                    throw AppError(.badRequest, code: "invalid_idempotency_key", detail: "Idempotency-Key must be 1-255 visible ASCII characters",
+                                   field: "Idempotency-Key")
+                }
+                var hasher = SHA256()
+                hasher.update(data: Data("\(request.method) \(request.route ?? request.http.rawPath)\n".utf8))
+                hasher.update(data: request.body)
+                hash = hexString(hasher.finalize())
+            } else {
+                hash = ""
+            }
         }
-        var hasher = SHA256()
-        hasher.update(data: Data("\(request.method) \(request.route ?? request.http.rawPath)\n".utf8))
-        hasher.update(data: request.body)
-        let hash = hexString(hasher.finalize())
-        let principalID = principal.tokenID
-        let outcome: StoredResponse = try database.write { connection in
-            if let stored = try IdempotencyRepository.find(principal: principalID, key: key, on: connection) { return stored }
-            let created = try write(connection)
-            let stored = StoredResponse(requestHash: hash, status: created.status.code, body: created.body, location: created.location)
-            try IdempotencyRepository.save(principal: principalID, key: key, response: stored, on: connection)
-            return stored
+
+        /// Runs the write, storing its response under the key in the same transaction;
+        /// a key seen before returns the stored response instead.
+        var transaction: @Sendable (any SQLConnection) throws -> StoredResponse {
+            { [self] connection in
+                if let key, let stored = try IdempotencyRepository.find(principal: principalID, key: key, on: connection) { return stored }
+                let created = try write(connection)
+                let stored = StoredResponse(requestHash: hash, status: created.status.code, body: created.body, location: created.location)
+                if let key { try IdempotencyRepository.save(principal: principalID, key: key, response: stored, on: connection) }
+                return stored
+            }
         }
-        guard outcome.requestHash == hash else {
-            throw AppError(.unprocessableContent, code: "idempotency_key_reused",
-                           detail: "this Idempotency-Key was used with a different request", field: "Idempotency-Key")
+
+        func response(_ stored: StoredResponse) throws -> ServerResponse {
+            guard stored.requestHash == hash else {
+                throw AppError(.unprocessableContent, code: "idempotency_key_reused",
+                               detail: "this Idempotency-Key was used with a different request", field: "Idempotency-Key")
+            }
+            var response = CreatedResponse(status: HTTPStatus(code: stored.status), body: stored.body, location: stored.location).response
+            if let key { response.headers.add(name: "Idempotency-Key", value: key) }
+            return response
         }
-        var response = CreatedResponse(status: HTTPStatus(code: outcome.status), body: outcome.body, location: outcome.location).response
-        response.headers.add(name: "Idempotency-Key", value: key)
-        return response
     }
 }
 

@@ -91,12 +91,15 @@ public struct MetricsMiddleware: HTTPMiddleware {
 
     public func respond(to request: ServerRequest, next: (ServerRequest) throws -> ServerResponse) throws -> ServerResponse {
         let start = ContinuousClock.now
-        let response = try next(request)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let method = request.method.rawValue.count <= 7 && ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(request.method.rawValue)
+        let method = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(request.method.rawValue)
             ? request.method.rawValue : "other"
-        registry.record(route: request.route ?? "unmatched", method: method, status: response.status.code, seconds: seconds)
-        return response
+        let route = request.route ?? "unmatched"
+        let registry = registry
+        return try next(request).map { response in
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            registry.record(route: route, method: method, status: response.status.code, seconds: seconds)
+            return response
+        }
     }
 }

@@ -60,6 +60,24 @@ public final class Database: Sendable {
         try committer.write(body)
     }
 
+    /// Like `write`, without waiting: `completion` gets the result on a writer thread
+    /// once the transaction is durable. It must be quick (it delays the next batch).
+    public func writeAsync<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T,
+                                        completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        committer.submit({ try body($0) }) { outcome in
+            switch outcome {
+            case .success(let value):
+                if let typed = value as? T {
+                    completion(.success(typed))
+                } else {
+                    completion(.failure(StorageError(.failed, "write returned an unexpected type")))
+                }
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
+
     /// Stops the writer threads after the writes already queued.
     public func close() {
         committer.stop(writers: writerCount)

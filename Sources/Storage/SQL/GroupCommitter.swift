@@ -8,17 +8,21 @@ import Synchronization
 /// only after the commit that holds its write is durable, so a 2xx built on it
 /// survives `kill -9` — and one fsync serves many requests.
 final class GroupCommitter: Sendable {
-    /// A write waiting for its transaction; its outcome is set before `done` is signalled.
+    /// A write waiting for its transaction. The writer thread sets `outcome`, then
+    /// calls `complete` once the transaction holding it has committed or failed.
     final class Pending: @unchecked Sendable {
-        // `outcome` is written by the writer thread before `done.signal()` and read by
-        // the caller after `done.wait()`: the semaphore orders the two.
+        // `outcome` is touched only by the writer thread that took this write in a batch.
         let body: @Sendable (any SQLConnection) throws -> any Sendable
-        let done = DispatchSemaphore(value: 0)
+        let completion: @Sendable (Result<any Sendable, any Error>) -> Void
         var outcome: Result<any Sendable, any Error> = .failure(StorageError(.failed, "not run"))
 
-        init(_ body: @escaping @Sendable (any SQLConnection) throws -> any Sendable) {
+        init(_ body: @escaping @Sendable (any SQLConnection) throws -> any Sendable,
+             completion: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
             self.body = body
+            self.completion = completion
         }
+
+        func complete() { completion(outcome) }
     }
 
     private struct Queue {
@@ -45,22 +49,36 @@ final class GroupCommitter: Sendable {
 
     /// Runs `body` in the next group transaction and waits until it is committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) throws -> T {
-        let pending = Pending { connection in try body(connection) }
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<any Sendable, any Error>?>(nil)
+        submit(body) { outcome in
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        switch result.withLock({ $0 }) {
+        case .success(let value)?:
+            guard let typed = value as? T else { throw StorageError(.failed, "write returned an unexpected type") }
+            return typed
+        case .failure(let error)?:
+            throw error
+        case nil:
+            throw StorageError(.failed, "write finished without an outcome")
+        }
+    }
+
+    /// Queues `body` for the next group transaction; `completion` runs on the writer
+    /// thread once that transaction is durable (or failed). Never blocks the caller.
+    func submit(_ body: @escaping @Sendable (any SQLConnection) throws -> any Sendable,
+                completion: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
+        let pending = Pending(body, completion: completion)
         let accepted = queue.withLock { queue in
             guard !queue.stopped else { return false }
             queue.pending.append(pending)
             return true
         }
-        guard accepted else { throw StorageError(.unavailable, "the store is closed") }
+        guard accepted else { return completion(.failure(StorageError(.unavailable, "the store is closed"))) }
         available.signal()
-        pending.done.wait()
-        switch pending.outcome {
-        case .success(let value):
-            guard let typed = value as? T else { throw StorageError(.failed, "write returned an unexpected type") }
-            return typed
-        case .failure(let error):
-            throw error
-        }
     }
 
     /// Stops taking writes; queued ones still commit.
@@ -123,7 +141,7 @@ final class GroupCommitter: Sendable {
             try? connection.execute(script: "ROLLBACK")
             return finish(batch, failingAllWith: error)
         }
-        for pending in batch { pending.done.signal() }
+        for pending in batch { pending.complete() }
     }
 
     /// One transaction, no savepoints; true when it committed and every caller was answered.
@@ -151,7 +169,7 @@ final class GroupCommitter: Sendable {
         }
         for (pending, value) in zip(batch, values) {
             pending.outcome = .success(value)
-            pending.done.signal()
+            pending.complete()
         }
         return true
     }
@@ -159,7 +177,7 @@ final class GroupCommitter: Sendable {
     private func finish(_ batch: [Pending], failingAllWith error: any Error) {
         for pending in batch {
             pending.outcome = .failure(error)
-            pending.done.signal()
+            pending.complete()
         }
     }
 }
