@@ -4,7 +4,7 @@
 # with the admin token the server prints on first start. Exits non-zero on any
 # validation error or schemathesis failure. Python tools go in a venv outside the repo.
 #
-#   ST_MAX_EXAMPLES  examples per operation and phase (default 75)
+#   ST_MAX_EXAMPLES  examples per operation and phase (default 50)
 #   ST_SEED          fix hypothesis's seed to reproduce a run
 #   ST_ARGS          extra `st run` arguments
 #   CHECK_API_NO_BUILD=1  use the binary already built
@@ -108,7 +108,7 @@ cd "$WORK"
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
   --exclude-checks missing_required_header \
-  --max-examples "${ST_MAX_EXAMPLES:-75}" \
+  --max-examples "${ST_MAX_EXAMPLES:-50}" \
   --workers 1 \
   --request-timeout 10 \
   ${ST_SEED:+--seed "$ST_SEED"} \

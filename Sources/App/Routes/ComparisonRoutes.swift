@@ -17,11 +17,7 @@ struct ComparisonRoutes {
             let prefix: @Sendable (Int) -> String = { single ? "" : "items[\($0)]." }
             return try Idempotency.create(request, principal: principal, database: database) { connection in
                 let created = try ComparisonRepository.insert(items, fieldPrefix: prefix, on: connection)
-                if single {
-                    return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(created[0])),
-                                           location: "/v1/comparisons/\(created[0].id)")
-                }
-                return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ListBody(items: created, nextPageToken: nil))))
+                return try CreatedResponse.records(created, single: single) { "/v1/comparisons/\($0.id)" }
             }
         })
         router.get("/v1/comparisons", handler: auth.require(Roles.readers) { request, _ in

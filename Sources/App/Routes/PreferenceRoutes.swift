@@ -25,11 +25,7 @@ struct PreferenceRoutes {
             let annotator = principal.name
             return try Idempotency.createDeferred(request, principal: principal, database: database) { connection in
                 let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: prefix, on: connection)
-                if single {
-                    return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(created[0])),
-                                           location: "/v1/preferences/\(created[0].id)")
-                }
-                return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ListBody(items: created, nextPageToken: nil))))
+                return try CreatedResponse.records(created, single: single) { "/v1/preferences/\($0.id)" }
             }
         })
         router.get("/v1/preferences", handler: auth.require(Roles.annotators.union([.ci])) { request, principal in

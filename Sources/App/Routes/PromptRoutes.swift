@@ -16,11 +16,7 @@ struct PromptRoutes {
             let single = body.isSingle
             return try Idempotency.create(request, principal: principal, database: database) { connection in
                 let prompts = try PromptRepository.insert(items, on: connection)
-                if single {
-                    return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(prompts[0])),
-                                           location: "/v1/prompts/\(prompts[0].id)")
-                }
-                return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ListBody(items: prompts, nextPageToken: nil))))
+                return try CreatedResponse.records(prompts, single: single) { "/v1/prompts/\($0.id)" }
             }
         })
         router.get("/v1/prompts", handler: auth.require(Roles.everyone) { request, _ in
