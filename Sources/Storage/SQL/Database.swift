@@ -39,7 +39,7 @@ public final class Database: Sendable {
         var writers = [ConnectionPool.Box(migrationConnection)]
         for _ in 1..<writerCount { writers.append(ConnectionPool.Box(try open())) }
         readers = ConnectionPool(size: readerPoolSize, open: open, healthy: healthy)
-        committer = GroupCommitter(connections: writers, dialect: dialect)
+        committer = GroupCommitter(connections: writers, dialect: dialect, reopen: open, healthy: healthy)
     }
 
     deinit {

@@ -35,9 +35,17 @@ final class GroupCommitter: Sendable {
     private let maxBatch: Int
     private let beginSQL: String
 
-    /// Starts one writer thread per connection.
-    init(connections: [ConnectionPool.Box], dialect: SQLDialect, maxBatch: Int = 512) {
+    private let reopen: @Sendable () throws(StorageError) -> any SQLConnection
+    private let healthy: @Sendable (any SQLConnection) -> Bool
+
+    /// Starts one writer thread per connection. A writer whose connection breaks
+    /// (a PostgreSQL restart) opens a new one before its next batch.
+    init(connections: [ConnectionPool.Box], dialect: SQLDialect, maxBatch: Int = 512,
+         reopen: @escaping @Sendable () throws(StorageError) -> any SQLConnection,
+         healthy: @escaping @Sendable (any SQLConnection) -> Bool) {
         self.maxBatch = maxBatch
+        self.reopen = reopen
+        self.healthy = healthy
         // SQLite: take the write lock up front so the batch never fails half-way on SQLITE_BUSY.
         beginSQL = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
         for (index, box) in connections.enumerated() {
@@ -88,8 +96,9 @@ final class GroupCommitter: Sendable {
     }
 
     private func writerLoop(_ box: ConnectionPool.Box) {
-        let connection = box.connection
+        var connection = box.connection
         while true {
+            if !healthy(connection), let fresh = try? reopen() { connection = fresh }
             let (batch, stopped): ([Pending], Bool) = queue.withLock { queue in
                 let count = min(queue.pending.count, maxBatch)
                 let batch = Array(queue.pending.prefix(count))

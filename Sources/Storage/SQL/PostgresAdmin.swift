@@ -23,4 +23,11 @@ package enum PostgresAdmin {
         let connection = try PostgresConnection(url: url)
         try connection.execute(script: "DROP DATABASE \(name) WITH (FORCE)")
     }
+
+    /// Ends every session on database `name` (as a server restart or a network cut would).
+    package static func terminateConnections(nextTo url: String, name: String) throws(StorageError) {
+        let connection = try PostgresConnection(url: url)
+        try connection.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()",
+                             .text(name))
+    }
 }

@@ -124,6 +124,32 @@ import TestSupport
         }
     }
 
+    /// Every session is killed under a running store: the next operations fail as
+    /// `.unavailable` at worst, and the pool and the writers reconnect by themselves.
+    @Test func reconnectsAfterPostgresDropsItsConnections() throws {
+        guard TestStores.backends.contains(.postgres), let admin = TestStores.postgresURL else { return }
+        let location = try TestStores.location(.postgres)
+        guard case .postgres(let url) = location, let name = url.split(separator: "/").last.map(String.init) else { return }
+        let database = try Database(location: location, migrator: TestStores.migrator)
+        let insert = "INSERT INTO prompts (id, text, created_at) VALUES (?, ?, ?)"
+        try database.write { try $0.query(insert, .text("before"), .text("t"), .integer(1)) }
+        #expect(try database.read { try $0.query("SELECT count(*) FROM prompts", [])[0][0].int } == 1)
+        try PostgresAdmin.terminateConnections(nextTo: admin, name: name)
+        var attempt = 0
+        let recovered = waitUntil(seconds: 20) {
+            attempt += 1
+            let id = "after\(attempt)"
+            do {
+                try database.write { try $0.query(insert, .text(id), .text("t"), .integer(2)) }
+                return try database.read { try $0.query("SELECT count(*) FROM prompts WHERE id = ?", .text(id))[0][0].int } == 1
+            } catch {
+                #expect((error as? StorageError)?.code == .unavailable, "\(error)")
+                return false
+            }
+        }
+        #expect(recovered)
+    }
+
     @Test func unreachablePostgresIsUnavailable() {
         #expect {
             _ = try Database(location: .postgres(url: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"), migrator: TestStores.migrator)
