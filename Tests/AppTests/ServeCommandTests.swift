@@ -72,6 +72,25 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
+    /// The binary finds `Migrations/` from its own location, whatever the working directory.
+    @Test func migrateWorksFromAnyDirectory() throws {
+        let store = NSTemporaryDirectory() + "preflab-migrate-\(UUID().uuidString)/m.sqlite"
+        let process = Process()
+        process.executableURL = try #require(Self.binary)
+        process.arguments = ["migrate", "--database", "sqlite:\(store)"]
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PREFLAB_MIGRATIONS_DIR"] = nil
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("schema at 1 0001_init"))
+    }
+
     @Test func invalidDatabaseIsRejectedBeforeServing() throws {
         let (process, _, err) = try launch(["serve", "--port", "0", "--database", "mysql://nope"])
         process.waitUntilExit()
