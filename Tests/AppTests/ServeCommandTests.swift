@@ -75,8 +75,9 @@ import Testing
     /// The binary finds `Migrations/` from its own location, whatever the working directory.
     @Test func migrateWorksFromAnyDirectory() throws {
         let store = NSTemporaryDirectory() + "preflab-migrate-\(UUID().uuidString)/m.sqlite"
+        guard let binary = Self.binary else { throw RawClient.ClientError("preflab binary not built") }
         let process = Process()
-        process.executableURL = try #require(Self.binary)
+        process.executableURL = binary
         process.arguments = ["migrate", "--database", "sqlite:\(store)"]
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
         var environment = ProcessInfo.processInfo.environment
