@@ -35,6 +35,10 @@ let package = Package(
             dependencies: ["HTTP1", "CLinux", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Float32 CPU tensors and kernels (forward beside backward), BLAS-backed matmul, AdamW, RNG.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: strict),
+        // Policies: GPT-style decoder, tokenizer, log-probs, sampling, value head, tabular policy, checkpoints, SFT.
+        .target(name: "Policy", dependencies: ["Tensor"], swiftSettings: strict),
         // Store locations and reachability; grows into the repositories of the storage issue.
         .target(
             name: "Storage",
@@ -45,7 +49,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "HTTP1", "HTTPServer", "Storage",
+                "HTTP1", "HTTPServer", "Storage", "Policy",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

@@ -43,6 +43,7 @@ public final class Application: Sendable {
         PreferenceRoutes(database: database, auth: auth).register(on: &router)
         AnnotatePage.register(on: &router)
         DatasetRoutes(database: database, auth: auth).register(on: &router)
+        ModelRoutes(database: database, auth: auth, cache: ModelCache()).register(on: &router)
         extraRoutes(&router)
 
         var serverConfiguration = HTTPServerConfiguration()
@@ -50,6 +51,8 @@ public final class Application: Sendable {
         serverConfiguration.port = configuration.port
         serverConfiguration.workers = configuration.workers
         serverConfiguration.parseErrorResponder = { ErrorMapping.response(for: $0) }
+        // Room for a 10M-parameter checkpoint upload; JSON bodies stop at 16 MiB (JSONObject.maxBytes).
+        serverConfiguration.limits.maxBodyBytes = 64 * 1024 * 1024
         server = HTTPServer(configuration: serverConfiguration, responder: router, logger: logger)
         connectionCount.server.withLock { $0 = server }
     }

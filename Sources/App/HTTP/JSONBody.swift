@@ -19,7 +19,13 @@ struct JSONObject {
     }
 
     /// Parses a request body that must be a JSON object (or, with `allowArray`, an array of them).
+    /// JSON bodies are capped below the server's limit, which leaves room for checkpoint uploads.
+    static let maxBytes = 16 * 1024 * 1024
+
     static func parse(_ body: [UInt8]) throws -> Any {
+        guard body.count <= maxBytes else {
+            throw AppError(.contentTooLarge, code: "body_too_large", detail: "a JSON body may hold at most \(maxBytes) bytes", field: "")
+        }
         guard !body.isEmpty else { throw AppError(.badRequest, code: "empty_body", detail: "the request needs a JSON body", field: "") }
         guard String(validating: body, as: UTF8.self) != nil else {
             throw AppError(.badRequest, code: "invalid_utf8", detail: "the body is not valid UTF-8", field: "")
@@ -83,14 +89,26 @@ struct JSONObject {
         return int
     }
 
-    func stringArray(_ key: String, maxCount: Int = 100) throws -> [String] {
+    /// A finite number within `range`.
+    func number(_ key: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let value = present(key) else { return nil }
+        guard let number = value as? NSNumber, !isBoolean(number), number.doubleValue.isFinite else {
+            throw AppError.invalidField(name(key), "\(name(key)) must be a finite number")
+        }
+        guard range.contains(number.doubleValue) else {
+            throw AppError.invalidField(name(key), "\(name(key)) must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number.doubleValue
+    }
+
+    func stringArray(_ key: String, maxCount: Int = 100, maxLength: Int = 200) throws -> [String] {
         guard let value = present(key) else { return [] }
         guard let array = value as? [Any], array.count <= maxCount else {
             throw AppError.invalidField(name(key), "\(name(key)) must be an array of at most \(maxCount) strings")
         }
         return try array.enumerated().map { index, element in
-            guard let text = element as? String, !text.isEmpty, text.utf8.count <= 200 else {
-                throw AppError.invalidField("\(name(key))[\(index)]", "\(name(key))[\(index)] must be a non-empty string of at most 200 bytes")
+            guard let text = element as? String, !text.isEmpty, text.utf8.count <= maxLength else {
+                throw AppError.invalidField("\(name(key))[\(index)]", "\(name(key))[\(index)] must be a non-empty string of at most \(maxLength) bytes")
             }
             return text
         }

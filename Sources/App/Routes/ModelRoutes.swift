@@ -1,0 +1,270 @@
+import Crypto
+import Foundation
+import HTTP1
+import HTTPServer
+import Policy
+import Storage
+import Synchronization
+
+/// `/v1/models`: create policies from an architecture and seed or from an uploaded
+/// safetensors file, list them, download their weights, sample and score with them.
+struct ModelRoutes {
+    let database: Database
+    let auth: Authenticator
+    let cache: ModelCache
+
+    /// The service trains on two cores: past ten million parameters a model is refused.
+    static let maxParameters = 10_000_000
+    static let maxContext = 256
+
+    func register(on router: inout Router) {
+        let database = database, cache = cache
+        router.post("/v1/models", handler: auth.require(Roles.researchers) { request, principal in
+            let object = try JSONObject.object(try JSONObject.parse(request.body), path: "")
+            try object.rejectUnknown(["name", "kind", "architecture", "seed", "parent_id"])
+            let name = try object.requiredString("name", maxLength: 200)
+            try Self.requirePolicyKind(try object.string("kind"))
+            let config = try Self.architecture(try JSONObject.object(object.fields["architecture"] ?? NSNull(), path: "architecture"))
+            let seed = try object.integer("seed", range: 0...Int(Int32.max)) ?? 0
+            let parent = try object.string("parent_id", maxLength: 64)
+            let checkpoint = try GPT(config: config, seed: UInt64(seed)).checkpoint().encoded()
+            let architecture = try Self.json(config)
+            return try Idempotency.create(request, principal: principal, database: database) { connection in
+                let record = try ModelRepository.insert(
+                    name: name, kind: "policy", architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
+                    runID: nil, seed: seed, source: "initialised", checkpoint: checkpoint, on: connection)
+                return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
+            }
+        })
+        // The body is a safetensors file (as written by Python's `safetensors` or by this service).
+        router.post("/v1/models/upload", handler: auth.require(Roles.researchers) { request, principal in
+            guard let name = request.query("name"), !name.isEmpty, name.utf8.count <= 200 else {
+                throw AppError(.badRequest, code: "invalid_parameter", detail: "name (1-200 bytes) is required", field: "name")
+            }
+            try Self.requirePolicyKind(request.query("kind"))
+            let bytes = request.body
+            let model: GPT
+            do {
+                model = try GPT.load(try Safetensors(bytes: bytes)).model
+            } catch let error as PolicyError {
+                throw AppError(.unprocessableContent, code: "invalid_checkpoint", detail: error.message, field: "body")
+            }
+            try Self.checkLimits(model.config, field: "body")
+            let architecture = try Self.json(model.config)
+            let parameterCount = model.parameterCount
+            return try Idempotency.create(request, principal: principal, database: database) { connection in
+                let record = try ModelRepository.insert(
+                    name: name, kind: "policy", architecture: architecture, parameterCount: parameterCount, parentID: nil,
+                    runID: nil, seed: nil, source: "uploaded", checkpoint: bytes, on: connection)
+                return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
+            }
+        })
+        router.get("/v1/models", handler: auth.require(Roles.everyone) { request, _ in
+            let page = try PageRequest(request)
+            let kind = request.query("kind")
+            let result = try database.read { try ModelRepository.list(kind: kind, after: page.after, limit: page.size, on: $0) }
+            return try JSONResponse.make(ListBody(items: result.items.map(ModelBody.init), nextPageToken: result.nextPageToken))
+        })
+        router.get("/v1/models/:id", handler: auth.require(Roles.everyone) { request, _ in
+            try JSONResponse.make(ModelBody(try Self.record(request, database)))
+        })
+        router.get("/v1/models/:id/weights", handler: auth.require(Roles.everyone) { request, _ in
+            let record = try Self.record(request, database)
+            guard let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
+                throw AppError(.notFound, code: "not_found", detail: "the checkpoint of \(record.id) is missing")
+            }
+            var response = ServerResponse(contentType: "application/octet-stream", body: bytes)
+            response.headers.add(name: "ETag", value: "\"\(record.checkpointSHA256)\"")
+            response.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(record.id).safetensors\"")
+            return response
+        })
+        router.post("/v1/models/:id/generate", handler: auth.require(Roles.everyone) { request, _ in
+            let record = try Self.record(request, database)
+            let object = try JSONObject.object(try JSONObject.parse(request.body), path: "")
+            try object.rejectUnknown(["prompts", "max_new_tokens", "temperature", "top_k", "top_p", "seed", "stop_at_eos"])
+            let prompts = try object.stringArray("prompts", maxCount: 64, maxLength: 4096)
+            guard !prompts.isEmpty else { throw AppError.invalidField("prompts", "prompts must hold 1 to 64 strings") }
+            var parameters = SamplingParameters(
+                temperature: Float(try object.number("temperature", range: 0...100) ?? 1),
+                topK: try object.integer("top_k", range: 0...ByteTokenizer.vocabSize) ?? 0,
+                topP: Float(try object.number("top_p", range: 0.000_001...1) ?? 1),
+                maxNewTokens: try object.integer("max_new_tokens", range: 0...Self.maxContext) ?? 64,
+                seed: UInt64(try object.integer("seed", range: 0...Int(Int32.max)) ?? 0))
+            if let stop = object.fields["stop_at_eos"] {
+                guard let flag = stop as? NSNumber, isBoolean(flag) else { throw AppError.invalidField("stop_at_eos", "stop_at_eos must be a boolean") }
+                parameters.stopAtEOS = flag.boolValue
+            }
+            let tokenizer = ByteTokenizer()
+            let encoded = prompts.map { tokenizer.encode($0, bos: true) }
+            let completions = try cache.with(record, database: database) { model throws in
+                for (index, prompt) in encoded.enumerated() where prompt.count + parameters.maxNewTokens > model.config.context {
+                    throw AppError.invalidField("prompts[\(index)]", "prompt plus max_new_tokens exceeds the model's context of \(model.config.context) tokens")
+                }
+                return try model.sample(prompts: encoded, parameters: parameters)
+            }
+            let items = zip(prompts, completions).map { prompt, completion in
+                GenerationBody(prompt: prompt, text: tokenizer.decode(completion.tokens), tokens: completion.tokens.map(Int.init),
+                               logprobs: completion.logProbs.map(Double.init), sumLogprob: completion.logProbs.reduce(0) { $0 + Double($1) },
+                               finishReason: completion.endedWithEOS ? "eos" : "length")
+            }
+            return try JSONResponse.make(["items": items])
+        })
+        // Log-probabilities of responses given prompts (response tokens only, EOS included), summed and per token.
+        router.post("/v1/models/:id/logprobs", handler: auth.require(Roles.everyone) { request, _ in
+            let record = try Self.record(request, database)
+            let body = try CreateBody.parse(request.body, maxItems: 256)
+            let tokenizer = ByteTokenizer()
+            var prompts: [[Int32]] = [], responses: [[Int32]] = []
+            for (index, object) in body.objects.enumerated() {
+                try object.rejectUnknown(["prompt", "response"])
+                prompts.append(tokenizer.encode(try object.string("prompt", required: true, allowEmpty: true) ?? "", bos: true))
+                responses.append(tokenizer.encode(try object.requiredString("response"), eos: true))
+                _ = index
+            }
+            let scores = try cache.with(record, database: database) { model throws in
+                for index in prompts.indices where prompts[index].count + responses[index].count > model.config.context {
+                    throw AppError.invalidField(body.prefix(index) + "response", "prompt plus response exceeds the model's context of \(model.config.context) tokens")
+                }
+                return try model.sequenceLogProbs(try SequenceBatch(prompts: prompts, responses: responses))
+            }
+            let items = scores.sum.indices.map { LogProbBody(sum: Double(scores.sum[$0]), mean: Double(scores.mean[$0]), tokens: scores.count[$0]) }
+            return try JSONResponse.make(["items": items])
+        })
+    }
+
+    static func record(_ request: ServerRequest, _ database: Database) throws -> ModelRecord {
+        let id = request.parameters["id"] ?? ""
+        guard let record = try database.read({ try ModelRepository.get(id: id, on: $0) }) else {
+            throw AppError(.notFound, code: "not_found", detail: "no model '\(id)'")
+        }
+        return record
+    }
+
+    /// Reward models, critics and preference models arrive with their trainers (the worker-pool issue).
+    static func requirePolicyKind(_ kind: String?) throws {
+        guard kind == nil || kind == "policy" else {
+            throw AppError.invalidField("kind", "only kind 'policy' can be created here; reward models and critics are made by their training runs")
+        }
+    }
+
+    static func architecture(_ object: JSONObject) throws -> GPTConfig {
+        try object.rejectUnknown(["layers", "dim", "heads", "context", "vocab"])
+        guard let layers = try object.integer("layers", range: 1...48), let dim = try object.integer("dim", range: 1...2048),
+            let heads = try object.integer("heads", range: 1...64)
+        else { throw AppError.invalidField("architecture", "architecture needs layers, dim and heads") }
+        let context = try object.integer("context", range: 2...maxContext) ?? maxContext
+        if let vocab = try object.integer("vocab", range: 2...100_000), vocab != ByteTokenizer.vocabSize {
+            throw AppError.invalidField("architecture.vocab", "the byte-level tokenizer has a vocabulary of \(ByteTokenizer.vocabSize)")
+        }
+        guard dim % heads == 0 else { throw AppError.invalidField("architecture.heads", "dim \(dim) is not divisible by heads \(heads)") }
+        let config = GPTConfig(layers: layers, dim: dim, heads: heads, context: context)
+        try checkLimits(config, field: "architecture")
+        return config
+    }
+
+    static func checkLimits(_ config: GPTConfig, field: String) throws {
+        guard config.parameterCount <= maxParameters else {
+            throw AppError(.unprocessableContent, code: "model_too_large",
+                           detail: "\(config.parameterCount) parameters; this service takes at most \(maxParameters)", field: field)
+        }
+        guard config.context <= maxContext, config.vocab == ByteTokenizer.vocabSize else {
+            throw AppError(.unprocessableContent, code: "unsupported_architecture",
+                           detail: "context must be at most \(maxContext) and the vocabulary \(ByteTokenizer.vocabSize)", field: field)
+        }
+    }
+
+    static func json(_ config: GPTConfig) throws -> String {
+        String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    }
+}
+
+/// Loaded models, at most `capacity`, least recently used evicted. Models are
+/// immutable once stored, so an entry is keyed by id and checkpoint hash.
+final class ModelCache: Sendable {
+    private final class Entry: Sendable {
+        // A GPT keeps activations for its backward pass, so one thread uses it at a time.
+        let model: Mutex<GPT>
+        init(_ model: sending GPT) { self.model = Mutex(model) }
+    }
+
+    private let entries = Mutex<[String: (entry: Entry, used: UInt64)]>([:])
+    private let clock = Atomic<UInt64>(0)
+    private let capacity: Int
+
+    init(capacity: Int = 4) {
+        self.capacity = capacity
+    }
+
+    func with<T: Sendable>(_ record: ModelRecord, database: Database, _ body: (GPT) throws -> T) throws -> T {
+        let key = record.id + "@" + record.checkpointSHA256
+        let tick = clock.add(1, ordering: .relaxed).newValue
+        let cached: Entry? = entries.withLock { entries in
+            guard let hit = entries[key] else { return nil }
+            entries[key] = (hit.entry, tick)
+            return hit.entry
+        }
+        let entry: Entry
+        if let cached {
+            entry = cached
+        } else {
+            guard let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
+                throw AppError(.notFound, code: "not_found", detail: "the checkpoint of \(record.id) is missing")
+            }
+            let loaded = try GPT.load(try Safetensors(bytes: bytes)).model
+            loaded.requiresGradients = false
+            entry = Entry(loaded)
+            entries.withLock { entries in
+                entries[key] = (entry, tick)
+                while entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+                    entries[oldest] = nil
+                }
+            }
+        }
+        return try entry.model.withLock { model in try body(model) }
+    }
+}
+
+struct ModelBody: Encodable, Sendable {
+    var id: String
+    var name: String
+    var kind: String
+    var architecture: GPTConfig?
+    var parameterCount: Int
+    var parentId: String?
+    var runId: String?
+    var seed: Int?
+    var source: String
+    var checkpointSha256: String
+    var checkpointBytes: Int
+    var createdAt: Date
+
+    init(_ record: ModelRecord) {
+        id = record.id
+        name = record.name
+        kind = record.kind
+        architecture = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8))
+        parameterCount = record.parameterCount
+        parentId = record.parentID
+        runId = record.runID
+        seed = record.seed
+        source = record.source
+        checkpointSha256 = record.checkpointSHA256
+        checkpointBytes = record.checkpointBytes
+        createdAt = record.createdAt
+    }
+}
+
+struct GenerationBody: Encodable, Sendable {
+    var prompt: String
+    var text: String
+    var tokens: [Int]
+    var logprobs: [Double]
+    var sumLogprob: Double
+    var finishReason: String
+}
+
+struct LogProbBody: Encodable, Sendable {
+    var sum: Double
+    var mean: Double
+    var tokens: Int
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Storage
+import Testing
+import TestSupport
+
+/// `/v1/models` over real sockets, on both stores: create, download, re-upload, sample, score.
+@Suite struct ModelRouteTests {
+    let tiny: [String: Any] = ["layers": 1, "dim": 16, "heads": 2, "context": 32]
+
+    @Test(arguments: TestStores.backends)
+    func createDownloadUploadAndUse(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let created = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "tiny", "architecture": tiny, "seed": 7])
+        #expect(created.status == 201)
+        let id = try #require(created.json["id"] as? String)
+        #expect(created.header("location") == "/v1/models/\(id)")
+        #expect(created.json["parameter_count"] as? Int == 7968)  // 259·16 + 32·16 + one block (3280) + final norm (32)
+        #expect((created.json["architecture"] as? [String: Int])?["vocab"] == 259)
+        let sha = try #require(created.json["checkpoint_sha256"] as? String)
+
+        // Same seed, same weights: a second model shares the stored checkpoint.
+        let twin = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "twin", "architecture": tiny, "seed": 7])
+        #expect(twin.json["checkpoint_sha256"] as? String == sha)
+        #expect(try app.count("model_checkpoints") == 1)
+
+        let weights = try app.call("GET", "/v1/models/\(id)/weights", as: "ci")
+        #expect(weights.status == 200)
+        #expect(weights.header("etag") == "\"\(sha)\"")
+        let uploaded = try app.call("POST", "/v1/models/upload?name=copy", as: "researcher", raw: weights.body,
+                                    headers: ["Content-Type": "application/octet-stream"])
+        #expect(uploaded.status == 201)
+        #expect(uploaded.json["checkpoint_sha256"] as? String == sha)
+        #expect(uploaded.json["source"] as? String == "uploaded")
+
+        let request: [String: Any] = ["prompts": ["Hello", "Why?"], "max_new_tokens": 8, "temperature": 0.8, "seed": 3]
+        let first = try app.call("POST", "/v1/models/\(id)/generate", as: "ci", json: request)
+        #expect(first.status == 200)
+        let items = first.json["items"] as? [[String: Any]] ?? []
+        #expect(items.count == 2)
+        #expect((items.first?["logprobs"] as? [Double])?.allSatisfy { $0 <= 0 } == true)
+        let again = try app.call("POST", "/v1/models/\(id)/generate", as: "ci", json: request)
+        #expect((again.json["items"] as? [[String: Any]])?.compactMap { $0["tokens"] as? [Int] } == items.compactMap { $0["tokens"] as? [Int] })
+
+        let scored = try app.call("POST", "/v1/models/\(id)/logprobs", as: "ci",
+                                  json: ["items": [["prompt": "Hi", "response": "abc"], ["prompt": "", "response": "x"]]])
+        #expect(scored.status == 200)
+        let scores = scored.json["items"] as? [[String: Any]] ?? []
+        #expect(scores.compactMap { $0["tokens"] as? Int } == [4, 2])  // response bytes plus EOS
+        #expect(scores.allSatisfy { ($0["sum"] as? Double ?? 0) < 0 })
+
+        let listed = try app.call("GET", "/v1/models", as: "ann1")
+        #expect((listed.json["items"] as? [Any])?.count == 3)
+    }
+
+    /// Oversize or invalid models, NaN weights and unknown ids: a 4xx naming the field, nothing stored.
+    @Test(arguments: TestStores.backends)
+    func invalidModelsAreRefused(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let cases: [([String: Any], String, String)] = [
+            (["name": "big", "architecture": ["layers": 48, "dim": 1024, "heads": 16]], "model_too_large", "architecture"),
+            (["name": "odd", "architecture": ["layers": 1, "dim": 10, "heads": 3]], "invalid_field", "architecture.heads"),
+            (["name": "long", "architecture": ["layers": 1, "dim": 16, "heads": 2, "context": 1024]], "invalid_field", "architecture.context"),
+            (["name": "rm", "kind": "reward_model", "architecture": tiny], "invalid_field", "kind"),
+            (["name": "x", "architecture": ["layers": 1, "dim": 16]], "invalid_field", "architecture"),
+        ]
+        for (body, code, field) in cases {
+            let response = try app.call("POST", "/v1/models", as: "researcher", json: body)
+            #expect(response.status == 422, "\(body)")
+            #expect(response.json["code"] as? String == code, "\(body)")
+            #expect(response.json["field"] as? String == field, "\(body)")
+        }
+        let created = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "ok", "architecture": tiny])
+        let id = try #require(created.json["id"] as? String)
+        var bytes = try app.call("GET", "/v1/models/\(id)/weights").body
+        // Poison the first weight: header length (8 bytes, little-endian), header, then the tensors.
+        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        bytes.replaceSubrange((8 + headerLength)..<(12 + headerLength), with: [0x00, 0x00, 0xC0, 0x7F])
+        let poisoned = try app.call("POST", "/v1/models/upload?name=nan", as: "researcher", raw: bytes)
+        #expect(poisoned.status == 422)
+        #expect(poisoned.json["code"] as? String == "invalid_checkpoint")
+        let garbage = try app.call("POST", "/v1/models/upload?name=junk", as: "researcher", raw: Array("not a safetensors file".utf8))
+        #expect(garbage.status == 422)
+        #expect(try app.count("models") == 1)
+        #expect(try app.call("GET", "/v1/models/mdl_missing").status == 404)
+        #expect(try app.call("POST", "/v1/models/mdl_missing/generate", json: ["prompts": ["x"]]).status == 404)
+        let tooLong = try app.call("POST", "/v1/models/\(id)/generate", as: "ci", json: ["prompts": ["x"], "max_new_tokens": 200])
+        #expect(tooLong.status == 422)
+        #expect(tooLong.json["field"] as? String == "prompts[0]")
+        #expect(try app.call("POST", "/v1/models/\(id)/generate", as: "ci", json: ["prompts": ["x"], "top_p": 0]).status == 422)
+        #expect(try app.call("POST", "/v1/models", as: "ann1", json: ["name": "n", "architecture": tiny]).status == 403)
+    }
+}
