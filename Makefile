@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-tsan check-api e2e fuzz bench bench-http bench-ingest clean
+.PHONY: deps build serve test test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy clean
 
 deps:
 	@scripts/deps.sh
@@ -38,7 +38,7 @@ e2e: deps
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-http bench-ingest
+bench: bench-http bench-ingest bench-policy
 
 ## wrk against our server (and Hummingbird when HB_ANCHOR_BIN is set); prints JSON lines.
 bench-http: deps
@@ -47,6 +47,10 @@ bench-http: deps
 ## wrk posting single preferences into PostgreSQL and SQLite, beside pgbench and SQLite one-row commits.
 bench-ingest: deps
 	Benchmarks/bench-ingest.sh
+
+## DPO-shaped training step and KV-cached sampling, beside PyTorch eager with the same shapes.
+bench-policy: deps
+	Benchmarks/bench-policy.sh
 
 clean:
 	rm -rf .build .build-* data

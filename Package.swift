@@ -8,6 +8,13 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// Opt-in CPU tuning for the hand-written kernels (GELU, softmax, layer norm, AdamW): e.g.
+// `PREFLAB_TARGET_CPU=haswell swift build -c release` lets them use AVX2/FMA. Off by default so the
+// binary runs on any x86-64; OpenBLAS picks its own kernels at run time either way.
+let kernelSettings: [SwiftSetting] = strict + (Context.environment["PREFLAB_TARGET_CPU"].map {
+    [.unsafeFlags(["-target-cpu", $0])]
+} ?? [])
+
 let package = Package(
     name: "PrefLab",
     platforms: [.macOS(.v15)],
@@ -29,6 +36,7 @@ let package = Package(
 
         // Pure HTTP/1.1 parsing and serialising.
         .target(name: "HTTP1", swiftSettings: strict),
+        .target(name: "Alignment", swiftSettings: strict),
         // The hand-written server over POSIX sockets.
         .target(
             name: "HTTPServer",
@@ -36,9 +44,9 @@ let package = Package(
             swiftSettings: strict
         ),
         // Float32 CPU tensors and kernels (forward beside backward), BLAS-backed matmul, AdamW, RNG.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Policies: GPT-style decoder, tokenizer, log-probs, sampling, value head, tabular policy, checkpoints, SFT.
-        .target(name: "Policy", dependencies: ["Tensor"], swiftSettings: strict),
+        .target(name: "Policy", dependencies: ["Tensor"], swiftSettings: kernelSettings),
         // Store locations and reachability; grows into the repositories of the storage issue.
         .target(
             name: "Storage",
@@ -70,10 +78,27 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // `make bench-policy`: DPO-shaped step and KV-cached sampling against the PyTorch anchor.
+        .executableTarget(
+            name: "PolicyBench",
+            dependencies: ["Policy", "Tensor"],
+            path: "Benchmarks/PolicyBench",
+            swiftSettings: strict
+        ),
+
         // Shared by the tests: a raw live-socket client and throwaway stores.
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: strict),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["Policy", "Tensor"],
+            // Read through #filePath (see ParityTests), not bundled: make_fixture.py regenerates them.
+            exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "TestSupport"], swiftSettings: strict),
     ],

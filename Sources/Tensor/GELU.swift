@@ -53,7 +53,15 @@ public enum GELU {
         dinp: UnsafeMutablePointer<Float>, derivative: UnsafePointer<Float>, dout: UnsafePointer<Float>, n: Int
     ) {
         Parallel.chunks(n, costPerItem: 2) { i0, i1 in
-            for i in i0..<i1 { dinp[i] = derivative[i] * dout[i] }
+            var i = i0
+            while i + 8 <= i1 {
+                storeLanes(loadLanes(derivative + i) * loadLanes(dout + i), dinp + i)
+                i += 8
+            }
+            while i < i1 {
+                dinp[i] = derivative[i] * dout[i]
+                i += 1
+            }
         }
     }
 
