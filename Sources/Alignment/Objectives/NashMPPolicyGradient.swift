@@ -1,0 +1,64 @@
+/// Nash-MP, one prox step by policy gradient with a ½ baseline:
+/// `ℓ = β·Σ_t sg(log πθ_t − log π_ref_t)·log πθ_t + (1/η)·Σ_t sg(log πθ_t − log π_k_t)·log πθ_t − (P̂(y≻y') − ½)·Σ_t log πθ_t`,
+/// y ~ πθ, y' ~ the opponent ρ (π_k for the ½-step, π_{k+½} for the full step), anchor π_k in both.
+///
+/// Tiapkin et al., "Accelerating Nash Learning from Human Feedback via Mirror Prox", arXiv 2505.19731
+/// (approximate Nash-MP with stochastic policy-gradient prox steps). The surrogate is the REINFORCE estimate
+/// of `J = P(πθ≻ρ) − β KL(πθ‖π_ref) − (1/η) KL(πθ‖π_k)` derived in algorithms.md §5.2, not the paper's code,
+/// which could not be retrieved. Its stationary point is the exact prox step of ``ExactNashMP``.
+/// Gradient per token `β·lr^ref_t + (1/η)·lr^k_t − (P̂ − ½)`. Metrics: `loss/kl`, `loss/kl_anchor`,
+/// `loss/score`, `objective/entropy`, `rewards/probabilities`, `rewards/accuracies`, `logps/chosen`, `beta`, `eta`.
+public struct NashMPPolicyGradient: PreferenceObjective {
+    /// KL-to-reference coefficient β; default 0.1.
+    public var beta: Double
+    /// Prox step η; default 2 (the largest with the linear-rate guarantee).
+    public var eta: Double
+
+    /// Creates the objective.
+    public init(beta: Double = 0.1, eta: Double = 2) {
+        precondition(beta > 0 && beta.isFinite && eta > 0 && eta.isFinite, "Nash-MP beta and eta must be positive")
+        self.beta = beta
+        self.eta = eta
+    }
+
+    /// Mean surrogate loss; gradients are per token. Every sample needs ``PolicyGradientSample/anchor``.
+    public func evaluate(_ batch: [PolicyGradientSample]) -> ObjectiveValue<[Double]> {
+        evaluate(batch, detached: batch)
+    }
+
+    /// The surrogate with stop-gradient terms from `detached`; see ``NashMD/evaluate(_:detached:)``.
+    package func evaluate(_ batch: [PolicyGradientSample], detached: [PolicyGradientSample]) -> ObjectiveValue<[Double]> {
+        let n = Double(max(batch.count, 1))
+        var losses: [Double] = []
+        var gradients: [[Double]] = []
+        var kl: [Double] = []
+        var klAnchor: [Double] = []
+        var score: [Double] = []
+        for (live, frozen) in zip(batch, detached) {
+            precondition(frozen.anchor.count == frozen.policy.count, "Nash-MP policy gradient needs anchor log-probs")
+            let baseline = frozen.preference - 0.5
+            let coefficients = frozen.policy.indices.map { t in
+                beta * (frozen.policy[t] - frozen.reference[t]) + (frozen.policy[t] - frozen.anchor[t]) / eta - baseline
+            }
+            let (loss, gradient) = linearSurrogate(live: live, coefficients: coefficients)
+            losses.append(loss)
+            gradients.append(gradient.map { $0 / n })
+            kl.append(frozen.policy.indices.reduce(0) { $0 + (frozen.policy[$1] - frozen.reference[$1]) * frozen.policy[$1] })
+            klAnchor.append(frozen.policy.indices.reduce(0) { $0 + (frozen.policy[$1] - frozen.anchor[$1]) * frozen.policy[$1] })
+            score.append(baseline * live.policy.reduce(0, +))
+        }
+        let logps = batch.map { $0.policy.reduce(0, +) }
+        let metrics: [String: Double] = [
+            "loss/kl": mean(kl),
+            "loss/kl_anchor": mean(klAnchor),
+            "loss/score": mean(score),
+            "objective/entropy": -mean(logps),
+            "rewards/probabilities": mean(batch.map(\.preference)),
+            "rewards/accuracies": mean(batch.map { $0.preference > 0.5 ? 1 : 0 }),
+            MetricKey.logpsChosen: mean(logps),
+            "beta": beta,
+            "eta": eta,
+        ]
+        return ObjectiveValue(loss: mean(losses), losses: losses, gradients: gradients, metrics: metrics)
+    }
+}
