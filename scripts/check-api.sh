@@ -4,7 +4,7 @@
 # with the admin token the server prints on first start. Exits non-zero on any
 # validation error or schemathesis failure. Python tools go in a venv outside the repo.
 #
-#   ST_MAX_EXAMPLES  examples per operation and phase (default 50)
+#   ST_MAX_EXAMPLES  examples per operation and phase (default 30)
 #   ST_SEED          fix hypothesis's seed to reproduce a run
 #   ST_ARGS          extra `st run` arguments
 #   CHECK_API_NO_BUILD=1  use the binary already built
@@ -76,18 +76,21 @@ PY
 
 # Per-operation check settings. positive_data_acceptance expects 2xx (or 401, 403,
 # 404, 409) for schema-valid input; the statuses added below are ones a schema
-# cannot rule out because they depend on stored state, not on the request's shape.
+# cannot rule out: they depend on stored state or on rules JSON Schema cannot state.
 cat >"$WORK/schemathesis.toml" <<'TOML'
-# A schema-valid prompt_id / comparison_id that names no stored record is
+# A schema-valid prompt_id / comparison_id / parent_id that names no stored record is
 # 422 unknown_reference; a preference import line can be schema-valid yet
-# semantically invalid (chosen identical to rejected, no shared prompt to split off).
+# semantically invalid (chosen identical to rejected, no shared prompt to split off);
+# a model architecture must have dim divisible by heads and at most 10M parameters;
+# an uploaded body must be a safetensors checkpoint; prompts must fit the model's context.
 [[operations]]
-include-operation-id = ["createComparisons", "createPreferences", "importPreferences"]
+include-operation-id = ["createComparisons", "createPreferences", "importPreferences",
+                        "createModel", "uploadModel", "generateWithModel", "scoreWithModel"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
 [[operations]]
-include-operation-id = ["listPrompts", "listComparisons", "listPreferences"]
+include-operation-id = ["listPrompts", "listComparisons", "listPreferences", "listModels"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 TOML
 
@@ -108,7 +111,7 @@ cd "$WORK"
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
   --exclude-checks missing_required_header \
-  --max-examples "${ST_MAX_EXAMPLES:-50}" \
+  --max-examples "${ST_MAX_EXAMPLES:-30}" \
   --workers 1 \
   --request-timeout 10 \
   ${ST_SEED:+--seed "$ST_SEED"} \
