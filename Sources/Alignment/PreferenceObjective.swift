@@ -112,7 +112,7 @@ public enum MetricKey {
 
 /// The per-example part of a pairwise objective: everything ``PreferenceObjective/evaluate(_:)`` needs,
 /// so each algorithm states only its own formula.
-package struct PairTerm {
+struct PairTerm {
     var loss: Double
     var gradient: PairGradient
     var rewardChosen: Double
@@ -122,7 +122,7 @@ package struct PairTerm {
 }
 
 /// Averages per-pair terms into a batch value with the TRL metrics, then merges algorithm-specific means.
-package func pairwiseValue(_ terms: [PairTerm], extra: [String: [Double]] = [:]) -> ObjectiveValue<PairGradient> {
+func pairwiseValue(_ terms: [PairTerm], extra: [String: [Double]] = [:]) -> ObjectiveValue<PairGradient> {
     let n = Double(max(terms.count, 1))
     var metrics: [String: Double] = [
         MetricKey.rewardsChosen: mean(terms.map(\.rewardChosen)),

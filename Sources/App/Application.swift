@@ -51,8 +51,6 @@ public final class Application: Sendable {
         serverConfiguration.port = configuration.port
         serverConfiguration.workers = configuration.workers
         serverConfiguration.parseErrorResponder = { ErrorMapping.response(for: $0) }
-        // Room for a 10M-parameter checkpoint upload; JSON bodies stop at 16 MiB (JSONObject.maxBytes).
-        serverConfiguration.limits.maxBodyBytes = 64 * 1024 * 1024
         server = HTTPServer(configuration: serverConfiguration, responder: router, logger: logger)
         connectionCount.server.withLock { $0 = server }
     }

@@ -22,7 +22,12 @@ public enum HTTPParserEvent: Sendable {
 /// while case .request(let request) = try parser.next() { respond(to: request) }
 /// ```
 public struct HTTPRequestParser: Sendable {
+    /// A body limit for one request, from its method and raw path; nil keeps `limits.maxBodyBytes`.
+    /// Lets a server allow large uploads on one route without raising the limit everywhere.
+    public typealias BodyLimit = @Sendable (HTTPMethod, String) -> Int?
+
     public let limits: HTTPLimits
+    private let bodyLimit: BodyLimit?
 
     private var buffer: [UInt8] = []
     /// Index of the first byte not yet consumed; every offset in `state` is relative to it.
@@ -40,6 +45,7 @@ public struct HTTPRequestParser: Sendable {
         var request: HTTPRequest
         var framing: Framing
         var expectContinue: Bool
+        var maxBody: Int
     }
 
     private enum Framing: Sendable {
@@ -54,8 +60,9 @@ public struct HTTPRequestParser: Sendable {
         case trailers(scanned: Int)
     }
 
-    public init(limits: HTTPLimits = .default) {
+    public init(limits: HTTPLimits = .default, bodyLimit: BodyLimit? = nil) {
         self.limits = limits
+        self.bodyLimit = bodyLimit
     }
 
     /// Whether bytes of an unfinished request are buffered; the server uses it to
@@ -205,7 +212,8 @@ public struct HTTPRequestParser: Sendable {
             throw HTTPParseError(.missingHost, "HTTP/1.1 request without a Host header")
         }
 
-        let framing = try parseFraming(headers, version: version)
+        let maxBody = bodyLimit?(method, rawPath) ?? limits.maxBodyBytes
+        let framing = try parseFraming(headers, version: version, maxBody: maxBody)
         let connection = headers.tokens(name: "connection")
         // RFC 9112 §9.3: "close" ends persistence whatever the version; otherwise 1.1
         // persists and 1.0 persists only with "keep-alive".
@@ -224,7 +232,7 @@ public struct HTTPRequestParser: Sendable {
         let request = HTTPRequest(
             method: method, target: target, rawPath: rawPath, query: query, version: version,
             headers: headers, keepAlive: keepAlive)
-        return PendingRequest(request: request, framing: framing, expectContinue: expectContinue)
+        return PendingRequest(request: request, framing: framing, expectContinue: expectContinue, maxBody: maxBody)
     }
 
     /// Splits [from, to) into lines without their CRLF; the last element is the blank line.
@@ -342,7 +350,7 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// RFC 9112 §6: message body length, with the smuggling defences of §6.1 and §6.3.
-    private func parseFraming(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> Framing {
+    private func parseFraming(_ headers: HTTPHeaders, version: HTTPVersion, maxBody: Int) throws(HTTPParseError) -> Framing {
         let lengths = headers.values(name: "content-length")
         if headers.contains(name: "transfer-encoding") {
             if !lengths.isEmpty {
@@ -372,7 +380,7 @@ public struct HTTPRequestParser: Sendable {
                     throw HTTPParseError(.badContentLength, "Content-Length is not a non-negative integer")
                 }
                 if digits.count > 18 {
-                    throw HTTPParseError(.bodyTooLarge, "body exceeds \(limits.maxBodyBytes) bytes")
+                    throw HTTPParseError(.bodyTooLarge, "body exceeds \(maxBody) bytes")
                 }
                 let parsed = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
                 if let length, length != parsed {
@@ -382,8 +390,8 @@ public struct HTTPRequestParser: Sendable {
             }
         }
         let bodyLength = length ?? 0
-        if bodyLength > limits.maxBodyBytes {
-            throw HTTPParseError(.bodyTooLarge, "body of \(bodyLength) bytes exceeds \(limits.maxBodyBytes)")
+        if bodyLength > maxBody {
+            throw HTTPParseError(.bodyTooLarge, "body of \(bodyLength) bytes exceeds \(maxBody)")
         }
         return .length(bodyLength)
     }
@@ -408,8 +416,8 @@ public struct HTTPRequestParser: Sendable {
                     throw HTTPParseError(.bareLineFeed, "chunk-size line terminated by LF without CR")
                 }
                 let size = try parseChunkSize(buffer[start..<(lf - 1)])
-                if size > limits.maxBodyBytes - pending.request.body.count {
-                    throw HTTPParseError(.bodyTooLarge, "chunked body exceeds \(limits.maxBodyBytes) bytes")
+                if size > pending.maxBody - pending.request.body.count {
+                    throw HTTPParseError(.bodyTooLarge, "chunked body exceeds \(pending.maxBody) bytes")
                 }
                 start = lf + 1
                 chunk = size == 0 ? .trailers(scanned: 0) : .data(remaining: size)

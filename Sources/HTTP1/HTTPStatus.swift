@@ -8,8 +8,16 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     /// Creates a status; unknown codes get a generic phrase.
     public init(code: Int, reasonPhrase: String? = nil) {
         self.code = code
-        self.reasonPhrase = reasonPhrase ?? HTTPStatus.defaultPhrase(code)
+        self.reasonPhrase = reasonPhrase ?? HTTPStatus.known[code]?.reasonPhrase ?? HTTPStatus.defaultPhrase(code)
     }
+
+    /// The statuses defined below, by code, for phrases of statuses rebuilt from a stored code.
+    private static let known: [Int: HTTPStatus] = Dictionary(
+        [HTTPStatus.continue, .ok, .created, .accepted, .noContent, .badRequest, .unauthorized, .forbidden, .notFound,
+         .methodNotAllowed, .requestTimeout, .conflict, .contentTooLarge, .uriTooLong, .unsupportedMediaType,
+         .expectationFailed, .unprocessableContent, .tooManyRequests, .requestHeaderFieldsTooLarge,
+         .internalServerError, .notImplemented, .serviceUnavailable, .httpVersionNotSupported].map { ($0.code, $0) },
+        uniquingKeysWith: { first, _ in first })
 
     public var description: String { "\(code) \(reasonPhrase)" }
 

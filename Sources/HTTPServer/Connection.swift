@@ -10,10 +10,10 @@ final class Connection: @unchecked Sendable {
     var parser: HTTPRequestParser
     let state: Mutex<ConnectionStateMachine>
 
-    init(id: UInt64, fd: Int32, limits: HTTPLimits, machine: ConnectionStateMachine) {
+    init(id: UInt64, fd: Int32, limits: HTTPLimits, bodyLimit: HTTPRequestParser.BodyLimit?, machine: ConnectionStateMachine) {
         self.id = id
         self.fd = fd
-        self.parser = HTTPRequestParser(limits: limits)
+        self.parser = HTTPRequestParser(limits: limits, bodyLimit: bodyLimit)
         self.state = Mutex(machine)
     }
 }

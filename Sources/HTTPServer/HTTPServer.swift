@@ -37,6 +37,8 @@ public final class HTTPServer: Sendable {
     let nextID = Atomic<UInt64>(1)
     let draining = Atomic<Bool>(false)
     let pool = BlockingPool()
+    /// Per-route body limits, asked of the responder once a request's head is parsed.
+    let bodyLimit: HTTPRequestParser.BodyLimit
     /// The `Date` value for responses completed off the event loops.
     let sharedDate = Mutex(HTTPDateCache())
     private let lifecycle = Mutex<Lifecycle>(Lifecycle())
@@ -56,6 +58,7 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        bodyLimit = { [responder] method, path in responder.maxBodyBytes(method: method, rawPath: path) }
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         stopFD = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
         acceptorWakeFD = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
@@ -182,7 +185,7 @@ public final class HTTPServer: Sendable {
         let id = nextID.add(1, ordering: .relaxed).newValue
         var machine = ConnectionStateMachine(idleTimeout: configuration.idleTimeout, readTimeout: configuration.readTimeout)
         machine.armed(now: .now, partial: false)
-        let connection = Connection(id: id, fd: fd, limits: configuration.limits, machine: machine)
+        let connection = Connection(id: id, fd: fd, limits: configuration.limits, bodyLimit: bodyLimit, machine: machine)
         connections.withLock { $0[id] = connection }
         let added: Bool = connection.state.withLock { _ in
             var event = epoll_event()

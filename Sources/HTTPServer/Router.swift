@@ -19,10 +19,13 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: ServerRequest) -> ServerResponse
     /// Where the handler for `request` must run; `.blocking` unless known to be quick.
     func execution(for request: HTTPRequest) -> Execution
+    /// The largest body this route takes, when it differs from the server's limit.
+    func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int?
 }
 
 extension HTTPResponder {
     public func execution(for request: HTTPRequest) -> Execution { .blocking }
+    public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? { nil }
 }
 
 /// Wraps the rest of the chain; registered on a `Router`, applied in order.
@@ -61,7 +64,7 @@ public struct Router: HTTPResponder {
     private final class Node: @unchecked Sendable {  // mutated only while routes are added, before serving
         var children: [String: Node] = [:]
         var parameter: (name: String, node: Node)?
-        var handlers: [HTTPMethod: (handler: RequestHandler, execution: Execution)] = [:]
+        var handlers: [HTTPMethod: (handler: RequestHandler, execution: Execution, maxBodyBytes: Int?)] = [:]
         var pattern = ""
     }
 
@@ -75,7 +78,8 @@ public struct Router: HTTPResponder {
     }
 
     /// Registers `handler` for `method` on `pattern` (`/a/:param/b`).
-    public mutating func on(_ method: HTTPMethod, _ pattern: String, execution: Execution = .blocking,
+    /// `maxBodyBytes` overrides the server's body limit for this route (uploads).
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, execution: Execution = .blocking, maxBodyBytes: Int? = nil,
                             handler: @escaping RequestHandler) {
         var node = root
         for segment in pattern.split(separator: "/") {
@@ -97,14 +101,15 @@ public struct Router: HTTPResponder {
             }
         }
         node.pattern = pattern
-        node.handlers[method] = (handler, execution)
+        node.handlers[method] = (handler, execution, maxBodyBytes)
     }
 
     public mutating func get(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
         on(.get, pattern, execution: execution, handler: handler)
     }
-    public mutating func post(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
-        on(.post, pattern, execution: execution, handler: handler)
+    public mutating func post(_ pattern: String, execution: Execution = .blocking, maxBodyBytes: Int? = nil,
+                              handler: @escaping RequestHandler) {
+        on(.post, pattern, execution: execution, maxBodyBytes: maxBodyBytes, handler: handler)
     }
     public mutating func put(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
         on(.put, pattern, execution: execution, handler: handler)
@@ -128,9 +133,14 @@ public struct Router: HTTPResponder {
         (try? lookup(method: request.method, rawPath: request.rawPath).get().execution) ?? .inline
     }
 
+    public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? {
+        (try? lookup(method: method, rawPath: rawPath).get())?.maxBodyBytes
+    }
+
     private struct Found {
         var handler: RequestHandler
         var execution: Execution
+        var maxBodyBytes: Int?
         var parameters: [String: String]
         var pattern: String
     }
@@ -152,7 +162,8 @@ public struct Router: HTTPResponder {
             }
         }
         if let entry = node.handlers[method] ?? (method == .head ? node.handlers[.get] : nil) {
-            return .success(Found(handler: entry.handler, execution: entry.execution, parameters: parameters, pattern: node.pattern))
+            return .success(Found(handler: entry.handler, execution: entry.execution, maxBodyBytes: entry.maxBodyBytes,
+                                  parameters: parameters, pattern: node.pattern))
         }
         if node.handlers.isEmpty {
             return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))

@@ -8,7 +8,7 @@
 /// Metrics (TRL names): `loss/kl`, `loss/score`, `objective/entropy`, `rewards/probabilities`,
 /// `rewards/accuracies`, `logps/chosen`, `beta`, `mixture_coef`.
 public struct NashMD: PreferenceObjective {
-    /// KL-to-reference coefficient (the paper's τ); TRL `NashMDConfig.beta` default 0.1.
+    /// KL-to-reference coefficient (the paper's τ); TRL `NashMDConfig.beta` default 0.1. β = 0 is self-play.
     public var beta: Double
     /// Geometric-mixture weight α = ητ on the reference; TRL default 0.5. Used only for sampling y'.
     public var mixtureCoefficient: Double

@@ -26,9 +26,9 @@ public struct PolicyGradientSample: Sendable, Hashable {
     }
 }
 
-/// Per-sample loss and per-token gradient of `Σ_t c_t · log πθ_t` where the coefficients `c_t` were
-/// computed from `detached` (the `sg` copy). The loss value is the TRL surrogate at the live log-probs.
-package func linearSurrogate(
+/// Per-sample loss and per-token gradient of `Σ_t c_t · log πθ_t`, the coefficients `c_t` having been
+/// computed from the stop-gradient copy; the loss is the TRL surrogate at the live log-probs.
+func linearSurrogate(
     live: PolicyGradientSample, coefficients: [Double]
 ) -> (loss: Double, gradient: [Double]) {
     var loss = 0.0

@@ -81,12 +81,12 @@ public struct DPOPopulationOptimum: Sendable, Hashable {
     }
 
     /// `π_DPO ∝ π_ref · exp(r̂ / β)`.
-    public func policy(in game: TabularGame) throws(TabularError) -> TabularPolicy {
+    public func policy(in game: TabularGame) throws(TabularError) -> ProbabilityVector {
         guard beta > 0 && beta.isFinite else {
             throw TabularError(.invalidParameter, "beta = \(beta) must be positive and finite")
         }
         let r = try rewards(in: game)
-        return TabularPolicy(logits: zip(game.reference.logProbabilities, r).map { $0 + $1 / beta })
+        return ProbabilityVector(logits: zip(game.reference.logProbabilities, r).map { $0 + $1 / beta })
     }
 
     private func weights(for game: TabularGame) throws(TabularError) -> [[Double]] {
@@ -131,7 +131,7 @@ private func stronglyConnected(_ a: [[Double]]) -> Bool {
 }
 
 /// Solves `A x = b` by Gaussian elimination with partial pivoting (A small and non-singular).
-package func solveLinearSystem(_ matrix: [[Double]], _ rhs: [Double]) -> [Double] {
+func solveLinearSystem(_ matrix: [[Double]], _ rhs: [Double]) -> [Double] {
     var a = matrix
     var b = rhs
     let n = b.count

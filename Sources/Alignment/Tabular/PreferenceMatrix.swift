@@ -63,9 +63,11 @@ public struct PreferenceMatrix: Sendable, Hashable {
     }
 
     /// Unregularised exploitability `max_y P(y ≻ π) − ½` (algorithms.md §2.5); 0 exactly at a Nash equilibrium.
-    public func exploitability(of policy: TabularPolicy) -> Double {
+    public func exploitability(of policy: ProbabilityVector) -> Double {
         (winRates(against: policy.probabilities).max() ?? 0.5) - 0.5
     }
+
+    // The built-in games are literals checked by the tests, so `try!` cannot trap.
 
     /// P3: an asymmetric cycle, y1≻y2 w.p. 0.9, y2≻y3 0.7, y3≻y1 0.8; Nash (2/9, 1/3, 4/9).
     public static let p3 = try! PreferenceMatrix([[0.5, 0.9, 0.2], [0.1, 0.5, 0.7], [0.8, 0.3, 0.5]])

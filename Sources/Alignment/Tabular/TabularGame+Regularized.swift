@@ -4,15 +4,15 @@
 
 extension TabularGame {
     /// `V(π, π') = P(π≻π') − β KL(π‖π_ref) + β KL(π'‖π_ref)`.
-    public func value(_ policy: TabularPolicy, _ opponent: TabularPolicy, beta: Double) -> Double {
+    public func value(_ policy: ProbabilityVector, _ opponent: ProbabilityVector, beta: Double) -> Double {
         matrix.preference(of: policy.probabilities, over: opponent.probabilities)
             - beta * policy.kl(to: reference) + beta * opponent.kl(to: reference)
     }
 
     /// The maximiser's best response to π: `p₁ ∝ π_ref · exp(Pπ/β)`.
-    public func bestResponse(to policy: TabularPolicy, beta: Double) -> TabularPolicy {
+    public func bestResponse(to policy: ProbabilityVector, beta: Double) -> ProbabilityVector {
         let wins = matrix.winRates(against: policy.probabilities)
-        return TabularPolicy(logits: zip(reference.logProbabilities, wins).map { $0 + $1 / beta })
+        return ProbabilityVector(logits: zip(reference.logProbabilities, wins).map { $0 + $1 / beta })
     }
 
     /// Duality gap `max_{p₁} V(p₁, π) − min_{p₂} V(π, p₂)` (EGPO `simulations/run.py::dual_gap`); ≥ 0, and 0
@@ -20,7 +20,7 @@ extension TabularGame {
     ///
     /// Both extrema are closed-form log-partition functions, so no best response is materialised:
     /// `β·lse(log π_ref + Pπ/β) + β·lse(log π_ref − Pᵀπ/β) + 2β KL(π‖π_ref)`.
-    public func dualityGap(of policy: TabularPolicy, beta: Double) -> Double {
+    public func dualityGap(of policy: ProbabilityVector, beta: Double) -> Double {
         let p = policy.probabilities
         let wins = matrix.winRates(against: p)
         let losses = matrix.winRates(of: p)
@@ -32,7 +32,7 @@ extension TabularGame {
 
     /// Fixed-point residual `max|r − mean(r)|`, `r = log π − log π_ref − Pπ/β`; 0 exactly at π*_β
     /// (algorithms.md §6.2 accepts below 1e-12).
-    public func equilibriumResidual(of policy: TabularPolicy, beta: Double) -> Double {
+    public func equilibriumResidual(of policy: ProbabilityVector, beta: Double) -> Double {
         let wins = matrix.winRates(against: policy.probabilities)
         let r = (0..<count).map { policy.logProbabilities[$0] - reference.logProbabilities[$0] - wins[$0] / beta }
         let m = mean(r)
@@ -68,22 +68,30 @@ public struct RegularizedNashSolver: Sendable, Hashable {
     }
 
     /// π*_β of `game`, or `.invalidParameter` for β ≤ 0, `.didNotConverge` if the residual stays too large.
-    public func solve(_ game: TabularGame) throws(TabularError) -> TabularPolicy {
+    public func solve(_ game: TabularGame) throws(TabularError) -> ProbabilityVector {
         guard beta > 0 && beta.isFinite else {
             throw TabularError(.invalidParameter, "beta = \(beta) must be positive and finite")
         }
         let step = ExactNashMP(beta: beta, eta: 2)
         var policy = game.reference
-        for _ in 0..<maxIterations {
+        var residual = game.equilibriumResidual(of: policy, beta: beta)
+        var iterations = 0
+        while iterations < maxIterations {
             let next = step.step(policy, in: game)
             let change = zip(next.probabilities, policy.probabilities).map { abs($0 - $1) }.max() ?? 0
             policy = next
-            if change < stepTolerance { break }
+            iterations += 1
+            // A response with a tiny probability can still be far off in log space while its probability
+            // no longer moves, so a small step only ends the loop once the log-space residual agrees.
+            if change < stepTolerance {
+                residual = game.equilibriumResidual(of: policy, beta: beta)
+                if residual < residualTolerance { return policy }
+            }
         }
-        let residual = game.equilibriumResidual(of: policy, beta: beta)
+        residual = game.equilibriumResidual(of: policy, beta: beta)
         guard residual < residualTolerance else {
             throw TabularError(
-                .didNotConverge, "fixed-point residual \(residual) after \(maxIterations) iterations at beta = \(beta)")
+                .didNotConverge, "fixed-point residual \(residual) after \(iterations) iterations at beta = \(beta)")
         }
         return policy
     }

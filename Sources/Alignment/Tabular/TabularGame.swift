@@ -6,10 +6,10 @@ public struct TabularGame: Sendable, Hashable {
     /// `P(y_i ≻ y_j)`.
     public let matrix: PreferenceMatrix
     /// The anchor policy π_ref (the SFT model in the LLM setting).
-    public let reference: TabularPolicy
+    public let reference: ProbabilityVector
 
     /// Pairs a matrix with a reference of the same size.
-    public init(matrix: PreferenceMatrix, reference: TabularPolicy) throws(TabularError) {
+    public init(matrix: PreferenceMatrix, reference: ProbabilityVector) throws(TabularError) {
         guard matrix.count == reference.count else {
             throw TabularError(
                 .dimensionMismatch, "reference has \(reference.count) entries, the matrix \(matrix.count) rows")
@@ -22,24 +22,26 @@ public struct TabularGame: Sendable, Hashable {
     public init(preferenceMatrix: [[Double]], reference: [Double], tolerance: Double = 1e-9) throws(TabularError) {
         try self.init(
             matrix: PreferenceMatrix(preferenceMatrix, tolerance: tolerance),
-            reference: TabularPolicy(reference, tolerance: tolerance))
+            reference: ProbabilityVector(reference, tolerance: tolerance))
     }
 
     /// Number of responses.
     public var count: Int { matrix.count }
 
     /// Checks that `policy` is a policy of this game.
-    public func validate(_ policy: TabularPolicy) throws(TabularError) {
+    public func validate(_ policy: ProbabilityVector) throws(TabularError) {
         guard policy.count == count else {
             throw TabularError(.dimensionMismatch, "policy has \(policy.count) entries, the game \(count)")
         }
     }
 
+    // Literals checked by the tests, so `try!` cannot trap.
+
     /// P3 with π_ref = (0.6, 0.3, 0.1) (algorithms.md §6.1).
-    public static let p3 = try! TabularGame(matrix: .p3, reference: TabularPolicy([0.6, 0.3, 0.1]))
+    public static let p3 = try! TabularGame(matrix: .p3, reference: ProbabilityVector([0.6, 0.3, 0.1]))
     /// RPS_hard with π_ref = (0.6, 0.3, 0.1).
-    public static let rpsHard = try! TabularGame(matrix: .rpsHard, reference: TabularPolicy([0.6, 0.3, 0.1]))
+    public static let rpsHard = try! TabularGame(matrix: .rpsHard, reference: ProbabilityVector([0.6, 0.3, 0.1]))
     /// RPSLS_soft5 with π_ref = (0.4, 0.25, 0.15, 0.12, 0.08).
     public static let rpslsSoft5 = try! TabularGame(
-        matrix: .rpslsSoft5, reference: TabularPolicy([0.4, 0.25, 0.15, 0.12, 0.08]))
+        matrix: .rpslsSoft5, reference: ProbabilityVector([0.4, 0.25, 0.15, 0.12, 0.08]))
 }

@@ -1,5 +1,5 @@
 /// An exact (population, closed-form) policy update on a tabular game: the update each LLM objective
-/// approximates. Updates are done on log-probabilities (see ``TabularPolicy``).
+/// approximates. Updates are done on log-probabilities (see ``ProbabilityVector``).
 ///
 /// ```swift
 /// let path = ExactNashMP(beta: 0.1, eta: 2).iterates(from: TabularGame.p3.reference, count: 30, in: .p3)
@@ -7,12 +7,12 @@
 /// ```
 public protocol TabularUpdate: Sendable {
     /// π_{t+1} from π_t; `iteration` is t (0-based), for step-size schedules.
-    func step(_ policy: TabularPolicy, iteration: Int, in game: TabularGame) -> TabularPolicy
+    func step(_ policy: ProbabilityVector, iteration: Int, in game: TabularGame) -> ProbabilityVector
 }
 
 extension TabularUpdate {
     /// `[π_0, π_1, …, π_count]`: the start and `count` updates.
-    public func iterates(from start: TabularPolicy, count: Int, in game: TabularGame) -> [TabularPolicy] {
+    public func iterates(from start: ProbabilityVector, count: Int, in game: TabularGame) -> [ProbabilityVector] {
         precondition(start.count == game.count, "policy size differs from the game's")
         var path = [start]
         path.reserveCapacity(count + 1)
@@ -33,9 +33,9 @@ public struct ExactSPPO: TabularUpdate {
     public init(eta: Double) { self.eta = eta }
 
     /// One MWU step.
-    public func step(_ policy: TabularPolicy, iteration: Int = 0, in game: TabularGame) -> TabularPolicy {
+    public func step(_ policy: ProbabilityVector, iteration: Int = 0, in game: TabularGame) -> ProbabilityVector {
         let wins = game.matrix.winRates(against: policy.probabilities)
-        return TabularPolicy(logits: zip(policy.logProbabilities, wins).map { $0 + eta * $1 })
+        return ProbabilityVector(logits: zip(policy.logProbabilities, wins).map { $0 + eta * $1 })
     }
 }
 
@@ -57,10 +57,10 @@ public struct ExactINPO: TabularUpdate {
     }
 
     /// One OMD step.
-    public func step(_ policy: TabularPolicy, iteration: Int = 0, in game: TabularGame) -> TabularPolicy {
+    public func step(_ policy: ProbabilityVector, iteration: Int = 0, in game: TabularGame) -> ProbabilityVector {
         let wins = game.matrix.winRates(against: policy.probabilities)
         let ratio = eta * tau
-        return TabularPolicy(logits: (0..<game.count).map {
+        return ProbabilityVector(logits: (0..<game.count).map {
             (1 - ratio) * policy.logProbabilities[$0] + ratio * game.reference.logProbabilities[$0] + eta * wins[$0]
         })
     }
@@ -100,19 +100,19 @@ public struct ExactNashMD: TabularUpdate {
     }
 
     /// The regularised opponent `π^μ_t ∝ π_t^{1−ητ} π_ref^{ητ}`.
-    public func mixture(_ policy: TabularPolicy, iteration: Int = 0, in game: TabularGame) -> TabularPolicy {
+    public func mixture(_ policy: ProbabilityVector, iteration: Int = 0, in game: TabularGame) -> ProbabilityVector {
         let alpha = eta(at: iteration) * tau
-        return TabularPolicy(logits: (0..<game.count).map {
+        return ProbabilityVector(logits: (0..<game.count).map {
             (1 - alpha) * policy.logProbabilities[$0] + alpha * game.reference.logProbabilities[$0]
         })
     }
 
     /// One Nash-MD step.
-    public func step(_ policy: TabularPolicy, iteration: Int = 0, in game: TabularGame) -> TabularPolicy {
+    public func step(_ policy: ProbabilityVector, iteration: Int = 0, in game: TabularGame) -> ProbabilityVector {
         let mix = mixture(policy, iteration: iteration, in: game)
         let wins = game.matrix.winRates(against: mix.probabilities)
         let eta = eta(at: iteration)
-        return TabularPolicy(logits: zip(mix.logProbabilities, wins).map { $0 + eta * $1 })
+        return ProbabilityVector(logits: zip(mix.logProbabilities, wins).map { $0 + eta * $1 })
     }
 }
 
@@ -134,21 +134,21 @@ public struct ExactNashMP: TabularUpdate {
     }
 
     /// One prox step of `policy` against `opponent`'s win-rates, anchored at `policy`.
-    private func prox(_ anchor: TabularPolicy, against opponent: TabularPolicy, in game: TabularGame) -> TabularPolicy {
+    private func prox(_ anchor: ProbabilityVector, against opponent: ProbabilityVector, in game: TabularGame) -> ProbabilityVector {
         let wins = game.matrix.winRates(against: opponent.probabilities)
         let weight = eta * beta
-        return TabularPolicy(logits: (0..<game.count).map {
+        return ProbabilityVector(logits: (0..<game.count).map {
             (anchor.logProbabilities[$0] + weight * game.reference.logProbabilities[$0] + eta * wins[$0]) / (1 + weight)
         })
     }
 
     /// The extrapolation π_{k+½}.
-    public func halfStep(_ policy: TabularPolicy, in game: TabularGame) -> TabularPolicy {
+    public func halfStep(_ policy: ProbabilityVector, in game: TabularGame) -> ProbabilityVector {
         prox(policy, against: policy, in: game)
     }
 
     /// π_{k+1}; two oracle calls (N = 2 per iteration).
-    public func step(_ policy: TabularPolicy, iteration: Int = 0, in game: TabularGame) -> TabularPolicy {
+    public func step(_ policy: ProbabilityVector, iteration: Int = 0, in game: TabularGame) -> ProbabilityVector {
         prox(policy, against: halfStep(policy, in: game), in: game)
     }
 }

@@ -71,7 +71,7 @@ enum Idempotency {
                                    field: "Idempotency-Key")
                 }
                 var hasher = SHA256()
-                hasher.update(data: Data("\(request.method) \(request.route ?? request.http.rawPath)\n".utf8))
+                hasher.update(data: Data("\(request.method) \(request.http.target)\n".utf8))
                 hasher.update(data: request.body)
                 hash = hexString(hasher.finalize())
             } else {
@@ -129,4 +129,13 @@ struct PageRequest {
 struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
     var items: [Item]
     var nextPageToken: String?
+}
+
+/// The `dataset` query parameter of the import routes: 1-200 characters, no NUL.
+func datasetParameter(_ request: ServerRequest) throws -> String? {
+    guard let dataset = request.query("dataset") else { return nil }
+    guard !dataset.isEmpty, dataset.unicodeScalars.count <= 200, !dataset.utf8.contains(0) else {
+        throw AppError(.badRequest, code: "invalid_parameter", detail: "dataset must be 1-200 characters", field: "dataset")
+    }
+    return dataset
 }

@@ -65,7 +65,8 @@ struct JSONObject {
         }
         guard let text = value as? String else { throw AppError.invalidField(name(key), "\(name(key)) must be a string") }
         if !allowEmpty && text.isEmpty { throw AppError.invalidField(name(key), "\(name(key)) must not be empty") }
-        if text.utf8.count > maxLength { throw AppError.invalidField(name(key), "\(name(key)) is longer than \(maxLength) bytes") }
+        // Counted in Unicode scalars, as JSON Schema's maxLength counts (openapi.yaml says the same).
+        if text.unicodeScalars.count > maxLength { throw AppError.invalidField(name(key), "\(name(key)) is longer than \(maxLength) characters") }
         if text.utf8.contains(0) { throw AppError.invalidField(name(key), "\(name(key)) must not contain NUL") }
         return text
     }
@@ -107,8 +108,9 @@ struct JSONObject {
             throw AppError.invalidField(name(key), "\(name(key)) must be an array of at most \(maxCount) strings")
         }
         return try array.enumerated().map { index, element in
-            guard let text = element as? String, !text.isEmpty, text.utf8.count <= maxLength else {
-                throw AppError.invalidField("\(name(key))[\(index)]", "\(name(key))[\(index)] must be a non-empty string of at most \(maxLength) bytes")
+            guard let text = element as? String, !text.isEmpty, text.unicodeScalars.count <= maxLength, !text.utf8.contains(0) else {
+                throw AppError.invalidField("\(name(key))[\(index)]",
+                                            "\(name(key))[\(index)] must be a non-empty string of at most \(maxLength) characters, without NUL")
             }
             return text
         }
@@ -202,6 +204,63 @@ enum ISO8601Time {
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
             + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
+    }
+}
+
+/// Parses RFC 3339 date-times (`2026-01-31T12:00:00.5+01:00`, `t`/`z` in any case, any
+/// offset up to ±23:59): the query filters must take every time the spec's `date-time` allows.
+enum RFC3339 {
+    static func parse(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var value = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                value = value * 10 + Int(b[i] - 48)
+            }
+            return value
+        }
+        guard b.count >= 20, let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
+            b[10] | 0x20 == UInt8(ascii: "t") || b[10] == 32, let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
+            b[16] == 58, let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+        else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < b.count, b[i] == 46 {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                fraction += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        guard i < b.count else { return nil }
+        var offset = 0
+        if b[i] | 0x20 == UInt8(ascii: "z") {
+            i += 1
+        } else if b[i] == 43 || b[i] == 45, let oh = number(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = number(i + 4, 2),
+            oh < 24, om < 60 {
+            offset = (oh * 3600 + om * 60) * (b[i] == 43 ? 1 : -1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(min(second, 59))
+        let seconds = timegm(&parts)
+        guard parts.tm_mday == Int32(day) else { return nil }  // timegm normalised an impossible date
+        return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)
     }
 }
 

@@ -45,10 +45,7 @@ struct DatasetRoutes {
                                field: errors.first?.field, errors: errors)
             }
             guard !imported.isEmpty else { throw AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "") }
-            let dataset = request.query("dataset")
-            if let dataset, dataset.isEmpty || dataset.utf8.count > 200 {
-                throw AppError(.badRequest, code: "invalid_parameter", detail: "dataset must be 1-200 bytes", field: "dataset")
-            }
+            let dataset = try datasetParameter(request)
             // The chosen response is stored as A and judged `a`: the import is one judgement per line.
             let items = imported.map {
                 NewPreference(prompt: $0.prompt, responseA: $0.chosen, responseB: $0.rejected, choice: .a, dataset: dataset)

@@ -37,7 +37,8 @@ struct ModelRoutes {
             }
         })
         // The body is a safetensors file (as written by Python's `safetensors` or by this service).
-        router.post("/v1/models/upload", handler: auth.require(Roles.researchers) { request, principal in
+        // 64 MiB: a 10M-parameter float32 checkpoint is 40 MB; every other route keeps the 16 MiB limit.
+        router.post("/v1/models/upload", maxBodyBytes: 64 * 1024 * 1024, handler: auth.require(Roles.researchers) { request, principal in
             guard let name = request.query("name"), !name.isEmpty, name.utf8.count <= 200 else {
                 throw AppError(.badRequest, code: "invalid_parameter", detail: "name (1-200 bytes) is required", field: "name")
             }
@@ -45,11 +46,17 @@ struct ModelRoutes {
             let bytes = request.body
             let model: GPT
             do {
-                model = try GPT.load(try Safetensors(bytes: bytes)).model
+                let file = try Safetensors(bytes: bytes)
+                // Check the declared architecture before building it: a tiny file must not make us allocate a huge model.
+                guard let text = file.metadata["config"], let declared = try? JSONDecoder().decode(GPTConfig.self, from: Data(text.utf8)) else {
+                    throw AppError(.unprocessableContent, code: "invalid_checkpoint",
+                                   detail: "the file's __metadata__ needs a 'config' with layers, dim, heads, context and vocab", field: "body")
+                }
+                try Self.checkLimits(declared, field: "body")
+                model = try GPT.load(file).model
             } catch let error as PolicyError {
                 throw AppError(.unprocessableContent, code: "invalid_checkpoint", detail: error.message, field: "body")
             }
-            try Self.checkLimits(model.config, field: "body")
             let architecture = try Self.json(model.config)
             let parameterCount = model.parameterCount
             return try Idempotency.create(request, principal: principal, database: database) { connection in

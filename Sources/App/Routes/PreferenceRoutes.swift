@@ -84,7 +84,7 @@ struct PreferenceRoutes {
         }
         for (name, keyPath) in [("since", \PreferenceFilter.since), ("until", \PreferenceFilter.until)] {
             guard let text = request.query(name) else { continue }
-            guard let date = try? Date(text, strategy: .iso8601) else {
+            guard let date = RFC3339.parse(text) else {
                 throw AppError(.badRequest, code: "invalid_parameter", detail: "\(name) must be an ISO 8601 time such as 2026-01-31T12:00:00Z", field: name)
             }
             filter[keyPath: keyPath] = date

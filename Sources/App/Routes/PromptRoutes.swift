@@ -34,7 +34,7 @@ struct PromptRoutes {
         })
         // JSONL, one {"text": ..., "dataset"?: ..., "tags"?: [...]} per line ("prompt" is accepted for "text").
         router.post("/v1/prompts/import", handler: auth.require(Roles.researchers) { request, principal in
-            let items = try Self.parseJSONL(request.body, defaultDataset: request.query("dataset"))
+            let items = try Self.parseJSONL(request.body, defaultDataset: try datasetParameter(request))
             return try Idempotency.create(request, principal: principal, database: database) { connection in
                 let prompts = try PromptRepository.insert(items, on: connection)
                 let summary = ImportSummary(imported: prompts.count, ids: prompts.map(\.id))

@@ -6,11 +6,13 @@ import Musl
 import Darwin
 #endif
 
-/// A validated probability vector over n responses with full support, kept in log space.
+/// A policy of a tabular game: a validated probability vector over n responses with full support, kept in
+/// log space. (Not `Policy.TabularPolicy`, the trainable softmax policy; this one is the value the exact
+/// updates map to each other.)
 ///
 /// The exact updates are multiplicative, so they are done on log-probabilities: a probability that would
 /// underflow to 0 after many MWU steps stays a finite log-prob, and KL terms never see `log 0`.
-public struct TabularPolicy: Sendable, Hashable {
+public struct ProbabilityVector: Sendable, Hashable {
     /// `log π(y)`, normalised so that `Σ exp = 1`.
     public let logProbabilities: [Double]
 
@@ -39,8 +41,8 @@ public struct TabularPolicy: Sendable, Hashable {
     }
 
     /// The uniform policy over `count` responses.
-    public static func uniform(_ count: Int) -> TabularPolicy {
-        TabularPolicy(logits: Array(repeating: 0, count: count))
+    public static func uniform(_ count: Int) -> ProbabilityVector {
+        ProbabilityVector(logits: Array(repeating: 0, count: count))
     }
 
     /// `π(y)`.
@@ -50,7 +52,7 @@ public struct TabularPolicy: Sendable, Hashable {
     public var count: Int { logProbabilities.count }
 
     /// `KL(self ‖ other) = Σ π log(π / π')`.
-    public func kl(to other: TabularPolicy) -> Double {
+    public func kl(to other: ProbabilityVector) -> Double {
         precondition(count == other.count, "policies differ in size")
         var s = 0.0
         for i in 0..<count { s += exp(logProbabilities[i]) * (logProbabilities[i] - other.logProbabilities[i]) }
@@ -58,12 +60,12 @@ public struct TabularPolicy: Sendable, Hashable {
     }
 
     /// The uniform mixture `(1/T) Σ π_t`, e.g. SPPO's average iterate.
-    public static func average(_ policies: [TabularPolicy]) -> TabularPolicy {
+    public static func average(_ policies: [ProbabilityVector]) -> ProbabilityVector {
         precondition(!policies.isEmpty, "cannot average no policies")
         var sum = Array(repeating: 0.0, count: policies[0].count)
         for policy in policies {
             for (i, p) in policy.probabilities.enumerated() { sum[i] += p }
         }
-        return TabularPolicy(logits: sum.map { log($0) })
+        return ProbabilityVector(logits: sum.map { log($0) })
     }
 }
