@@ -60,7 +60,7 @@ import TestSupport
             (["name": "big", "architecture": ["layers": 48, "dim": 1024, "heads": 16]], "model_too_large", "architecture"),
             (["name": "odd", "architecture": ["layers": 1, "dim": 10, "heads": 3]], "invalid_field", "architecture.heads"),
             (["name": "long", "architecture": ["layers": 1, "dim": 16, "heads": 2, "context": 1024]], "invalid_field", "architecture.context"),
-            (["name": "rm", "kind": "reward_model", "architecture": tiny], "invalid_field", "kind"),
+            (["name": "pm", "kind": "preference_model", "architecture": tiny], "invalid_field", "kind"),
             (["name": "x", "architecture": ["layers": 1, "dim": 16]], "invalid_field", "architecture"),
         ]
         for (body, code, field) in cases {
@@ -88,5 +88,43 @@ import TestSupport
         #expect(tooLong.json["field"] as? String == "prompts[0]")
         #expect(try app.call("POST", "/v1/models/\(id)/generate", as: "ci", json: ["prompts": ["x"], "top_p": 0]).status == 422)
         #expect(try app.call("POST", "/v1/models", as: "ann1", json: ["name": "n", "architecture": tiny]).status == 403)
+    }
+
+    /// Reward models and critics carry a value head; it survives download and upload.
+    @Test(arguments: TestStores.backends)
+    func rewardModelsAndCriticsScoreResponses(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let reward = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "rm", "kind": "reward_model", "architecture": tiny, "seed": 2])
+        #expect(reward.status == 201)
+        #expect(reward.json["kind"] as? String == "reward_model")
+        let rewardID = try #require(reward.json["id"] as? String)
+        let pairs: [String: Any] = ["items": [["prompt": "Q", "response": "good"], ["prompt": "Q", "response": "bad!"]]]
+        let values = try app.call("POST", "/v1/models/\(rewardID)/values", as: "ci", json: pairs)
+        #expect(values.status == 200)
+        let items = values.json["items"] as? [[String: Any]] ?? []
+        #expect(items.count == 2)
+        #expect(items.allSatisfy { ($0["value"] as? Double)?.isFinite == true && $0["token_values"] == nil })
+        #expect(items[0]["value"] as? Double != items[1]["value"] as? Double)
+
+        let critic = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "v", "kind": "critic", "architecture": tiny])
+        let criticID = try #require(critic.json["id"] as? String)
+        let perToken = try app.call("POST", "/v1/models/\(criticID)/values", as: "ci", json: ["prompt": "Q", "response": "abc"])
+        #expect(((perToken.json["items"] as? [[String: Any]])?.first?["token_values"] as? [Double])?.count == 4)  // 3 bytes + EOS
+
+        // The head travels with the weights.
+        let bytes = try app.call("GET", "/v1/models/\(rewardID)/weights").body
+        let copy = try app.call("POST", "/v1/models/upload?name=rm2&kind=reward_model", as: "researcher", raw: bytes)
+        #expect(copy.status == 201)
+        let copyID = try #require(copy.json["id"] as? String)
+        let again = try app.call("POST", "/v1/models/\(copyID)/values", as: "ci", json: pairs)
+        #expect((again.json["items"] as? [[String: Any]])?.compactMap { $0["value"] as? Double } == items.compactMap { $0["value"] as? Double })
+
+        let policy = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "p", "architecture": tiny])
+        let policyID = try #require(policy.json["id"] as? String)
+        #expect(try app.call("POST", "/v1/models/\(policyID)/values", as: "ci", json: pairs).json["code"] as? String == "no_value_head")
+        let headless = try app.call("POST", "/v1/models/upload?name=x&kind=critic", as: "researcher",
+                                    raw: try app.call("GET", "/v1/models/\(policyID)/weights").body)
+        #expect(headless.status == 422)
+        #expect(headless.json["code"] as? String == "invalid_checkpoint")
     }
 }

@@ -23,15 +23,15 @@ struct ModelRoutes {
             let object = try JSONObject.object(try JSONObject.parse(request.body), path: "")
             try object.rejectUnknown(["name", "kind", "architecture", "seed", "parent_id"])
             let name = try object.requiredString("name", maxLength: 200)
-            try Self.requirePolicyKind(try object.string("kind"))
+            let kind = try Self.kind(try object.string("kind"))
             let config = try Self.architecture(try JSONObject.object(object.fields["architecture"] ?? NSNull(), path: "architecture"))
             let seed = try object.integer("seed", range: 0...Int(Int32.max)) ?? 0
             let parent = try object.string("parent_id", maxLength: 64)
-            let checkpoint = try GPT(config: config, seed: UInt64(seed)).checkpoint().encoded()
+            let checkpoint = try LoadedModel.initialised(kind: kind, config: config, seed: UInt64(seed)).checkpoint(kind: kind).encoded()
             let architecture = try Self.json(config)
             return try Idempotency.create(request, principal: principal, database: database) { connection in
                 let record = try ModelRepository.insert(
-                    name: name, kind: "policy", architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
+                    name: name, kind: kind, architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
                     runID: nil, seed: seed, source: "initialised", checkpoint: checkpoint, on: connection)
                 return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
             }
@@ -42,7 +42,7 @@ struct ModelRoutes {
             guard let name = request.query("name"), !name.isEmpty, name.utf8.count <= 200 else {
                 throw AppError(.badRequest, code: "invalid_parameter", detail: "name (1-200 bytes) is required", field: "name")
             }
-            try Self.requirePolicyKind(request.query("kind"))
+            let kind = try Self.kind(request.query("kind"))
             let bytes = request.body
             let model: GPT
             do {
@@ -53,7 +53,7 @@ struct ModelRoutes {
                                    detail: "the file's __metadata__ needs a 'config' with layers, dim, heads, context and vocab", field: "body")
                 }
                 try Self.checkLimits(declared, field: "body")
-                model = try GPT.load(file).model
+                model = try LoadedModel.load(file, kind: kind).trunk
             } catch let error as PolicyError {
                 throw AppError(.unprocessableContent, code: "invalid_checkpoint", detail: error.message, field: "body")
             }
@@ -61,7 +61,7 @@ struct ModelRoutes {
             let parameterCount = model.parameterCount
             return try Idempotency.create(request, principal: principal, database: database) { connection in
                 let record = try ModelRepository.insert(
-                    name: name, kind: "policy", architecture: architecture, parameterCount: parameterCount, parentID: nil,
+                    name: name, kind: kind, architecture: architecture, parameterCount: parameterCount, parentID: nil,
                     runID: nil, seed: nil, source: "uploaded", checkpoint: bytes, on: connection)
                 return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
             }
@@ -103,7 +103,8 @@ struct ModelRoutes {
             }
             let tokenizer = ByteTokenizer()
             let encoded = prompts.map { tokenizer.encode($0, bos: true) }
-            let completions = try cache.with(record, database: database) { model throws in
+            let completions = try cache.with(record, database: database) { loaded throws in
+                let model = loaded.trunk
                 for (index, prompt) in encoded.enumerated() where prompt.count + parameters.maxNewTokens > model.config.context {
                     throw AppError.invalidField("prompts[\(index)]", "prompt plus max_new_tokens exceeds the model's context of \(model.config.context) tokens")
                 }
@@ -128,15 +129,48 @@ struct ModelRoutes {
                 responses.append(tokenizer.encode(try object.requiredString("response"), eos: true))
                 _ = index
             }
-            let scores = try cache.with(record, database: database) { model throws in
-                for index in prompts.indices where prompts[index].count + responses[index].count > model.config.context {
-                    throw AppError.invalidField(body.prefix(index) + "response", "prompt plus response exceeds the model's context of \(model.config.context) tokens")
-                }
-                return try model.sequenceLogProbs(try SequenceBatch(prompts: prompts, responses: responses))
+            let scores = try cache.with(record, database: database) { loaded throws in
+                try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
+                return try loaded.trunk.sequenceLogProbs(try SequenceBatch(prompts: prompts, responses: responses))
             }
             let items = scores.sum.indices.map { LogProbBody(sum: Double(scores.sum[$0]), mean: Double(scores.mean[$0]), tokens: scores.count[$0]) }
             return try JSONResponse.make(["items": items])
         })
+        // Reward models and critics: the scalar head's value per sequence (at its last token, as TRL's
+        // reward models read it) and, for critics, per response token.
+        router.post("/v1/models/:id/values", handler: auth.require(Roles.everyone) { request, _ in
+            let record = try Self.record(request, database)
+            guard LoadedModel.valueKinds.contains(record.kind) else {
+                throw AppError(.unprocessableContent, code: "no_value_head", detail: "\(record.id) is a \(record.kind); values come from reward models and critics")
+            }
+            let body = try CreateBody.parse(request.body, maxItems: 256)
+            let tokenizer = ByteTokenizer()
+            var prompts: [[Int32]] = [], responses: [[Int32]] = []
+            for object in body.objects {
+                try object.rejectUnknown(["prompt", "response"])
+                prompts.append(tokenizer.encode(try object.string("prompt", required: true, allowEmpty: true) ?? "", bos: true))
+                responses.append(tokenizer.encode(try object.requiredString("response"), eos: true))
+            }
+            let (perToken, perSequence, time) = try cache.with(record, database: database) { loaded throws in
+                try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
+                guard let head = loaded.head else { throw AppError(.internalServerError, code: "internal", detail: "value head missing") }
+                let batch = try SequenceBatch(prompts: prompts, responses: responses)
+                let values = try head.values(trunk: loaded.trunk, batch: batch)
+                return (values.perToken, values.perSequence, batch.time)
+            }
+            let items = prompts.indices.map { i -> ValueBody in
+                let start = i * time + prompts[i].count
+                let tokens = perToken[start..<(start + responses[i].count)].map(Double.init)
+                return ValueBody(value: Double(perSequence[i]), tokenValues: record.kind == "critic" ? tokens : nil)
+            }
+            return try JSONResponse.make(["items": items])
+        })
+    }
+
+    static func checkContext(_ prompts: [[Int32]], _ responses: [[Int32]], _ context: Int, _ body: CreateBody) throws {
+        for index in prompts.indices where prompts[index].count + responses[index].count > context {
+            throw AppError.invalidField(body.prefix(index) + "response", "prompt plus response exceeds the model's context of \(context) tokens")
+        }
     }
 
     static func record(_ request: ServerRequest, _ database: Database) throws -> ModelRecord {
@@ -147,11 +181,13 @@ struct ModelRoutes {
         return record
     }
 
-    /// Reward models, critics and preference models arrive with their trainers (the worker-pool issue).
-    static func requirePolicyKind(_ kind: String?) throws {
-        guard kind == nil || kind == "policy" else {
-            throw AppError.invalidField("kind", "only kind 'policy' can be created here; reward models and critics are made by their training runs")
+    /// Policies, reward models and critics; pairwise preference models are made by their training runs.
+    static func kind(_ kind: String?) throws -> String {
+        let kind = kind ?? "policy"
+        guard ["policy", "reward_model", "critic"].contains(kind) else {
+            throw AppError.invalidField("kind", "kind must be policy, reward_model or critic; preference models are made by training runs")
         }
+        return kind
     }
 
     static func architecture(_ object: JSONObject) throws -> GPTConfig {
@@ -190,8 +226,8 @@ struct ModelRoutes {
 final class ModelCache: Sendable {
     private final class Entry: Sendable {
         // A GPT keeps activations for its backward pass, so one thread uses it at a time.
-        let model: Mutex<GPT>
-        init(_ model: sending GPT) { self.model = Mutex(model) }
+        let model: Mutex<LoadedModel>
+        init(_ model: sending LoadedModel) { self.model = Mutex(model) }
     }
 
     private let entries = Mutex<[String: (entry: Entry, used: UInt64)]>([:])
@@ -202,7 +238,7 @@ final class ModelCache: Sendable {
         self.capacity = capacity
     }
 
-    func with<T: Sendable>(_ record: ModelRecord, database: Database, _ body: (GPT) throws -> T) throws -> T {
+    func with<T: Sendable>(_ record: ModelRecord, database: Database, _ body: (LoadedModel) throws -> T) throws -> T {
         let key = record.id + "@" + record.checkpointSHA256
         let tick = clock.add(1, ordering: .relaxed).newValue
         let cached: Entry? = entries.withLock { entries in
@@ -217,8 +253,8 @@ final class ModelCache: Sendable {
             guard let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
                 throw AppError(.notFound, code: "not_found", detail: "the checkpoint of \(record.id) is missing")
             }
-            let loaded = try GPT.load(try Safetensors(bytes: bytes)).model
-            loaded.requiresGradients = false
+            let loaded = try LoadedModel.load(try Safetensors(bytes: bytes), kind: record.kind)
+            loaded.trunk.requiresGradients = false
             entry = Entry(loaded)
             entries.withLock { entries in
                 entries[key] = (entry, tick)
@@ -268,6 +304,11 @@ struct GenerationBody: Encodable, Sendable {
     var logprobs: [Double]
     var sumLogprob: Double
     var finishReason: String
+}
+
+struct ValueBody: Encodable, Sendable {
+    var value: Double
+    var tokenValues: [Double]?
 }
 
 struct LogProbBody: Encodable, Sendable {
