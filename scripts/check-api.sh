@@ -82,10 +82,11 @@ cat >"$WORK/schemathesis.toml" <<'TOML'
 # 422 unknown_reference; a preference import line can be schema-valid yet
 # semantically invalid (chosen identical to rejected, no shared prompt to split off);
 # a model architecture must have dim divisible by heads and at most 10M parameters;
-# an uploaded body must be a safetensors checkpoint; prompts must fit the model's context.
+# an uploaded body must be a safetensors checkpoint; prompts must fit the model's context;
+# only reward models and critics have values (a policy is 422 no_value_head).
 [[operations]]
 include-operation-id = ["createComparisons", "createPreferences", "importPreferences",
-                        "createModel", "uploadModel", "generateWithModel", "scoreWithModel"]
+                        "createModel", "uploadModel", "generateWithModel", "scoreWithModel", "valuesWithModel"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
