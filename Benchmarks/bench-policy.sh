@@ -6,6 +6,7 @@
 #
 # PyTorch comes from PyPI into a venv outside the repository (TORCH_PYTHON=/path/to/python to
 # reuse one). BENCH_ROUNDS (default 3) alternations; BENCH_STEPS (default 10) steps each.
+# The release build of the benchmark targets this CPU's AVX2/FMA when present (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ANCHOR=${TORCH_ANCHOR:-../shared/bench/torch_policy_bench.py}
@@ -18,5 +19,12 @@ if [ -z "$PYTHON" ]; then
   fi
   PYTHON="$VENV/bin/python"
 fi
+# Build for this machine's vector ISA, as PyTorch picks its AVX2/AVX-512 kernels at run time:
+# AVX2 + FMA (haswell) when the CPU has them. PREFLAB_TARGET_CPU= (empty) keeps the portable build.
+if [ -z "${PREFLAB_TARGET_CPU+set}" ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  export PREFLAB_TARGET_CPU=haswell
+fi
+[ -n "${PREFLAB_TARGET_CPU:-}" ] || unset PREFLAB_TARGET_CPU
+echo "PolicyBench built for target CPU: ${PREFLAB_TARGET_CPU:-portable x86-64}" >&2
 swift build -c release --product PolicyBench >/dev/null
 .build/release/PolicyBench --torch "$PYTHON" --anchor "$ANCHOR" --steps "${BENCH_STEPS:-10}" --rounds "${BENCH_ROUNDS:-3}"
