@@ -107,7 +107,7 @@ public enum PreferenceRepository {
                 id: Identifier.make("pref", now: now), comparisonID: item.comparisonID, prompt: prompt, responseA: responseA,
                 responseB: responseB, choice: item.choice, strength: item.strength, rationale: item.rationale,
                 annotator: annotator, shownFirst: shownFirst, timeSpentMS: item.timeSpentMS, dataset: dataset, createdAt: now)
-            try connection.query(
+            try connection.enqueue(
                 """
                 INSERT INTO preferences (id, comparison_id, prompt, response_a, response_b, choice, strength, rationale,
                                          annotator, shown_first, time_spent_ms, dataset, created_at)

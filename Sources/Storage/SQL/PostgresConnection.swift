@@ -23,9 +23,12 @@ final class PostgresConnection: SQLConnection {
     deinit { PQfinish(handle) }
 
     /// Whether the connection is still usable; a pool drops it otherwise.
-    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE }
+    var isHealthy: Bool {
+        PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE && pipelined.isEmpty
+    }
 
     func execute(script sql: String) throws(StorageError) {
+        try flush()
         guard let result = PQexec(handle, sql) else { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
@@ -34,9 +37,68 @@ final class PostgresConnection: SQLConnection {
 
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> [SQLRow] {
+        try flush()
         let name = try statementName(for: sql, parameterCount: parameters.count)
-        // Text for everything but bytea, which goes binary so no escaping is needed.
-        // All values share one buffer (NUL-terminated texts) so the pointers stay valid together.
+        let result: OpaquePointer? = Self.withParameters(parameters) { values, lengths, formats in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
+        }
+        guard let result else { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw error(result, sql: sql) }
+        return rows(result)
+    }
+
+    func enqueue(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) {
+        // Statements are prepared outside pipeline mode, where PQprepare is a plain round trip.
+        if prepared[sql] == nil { try flush() }
+        let name = try statementName(for: sql, parameterCount: parameters.count)
+        if PQpipelineStatus(handle) == PQ_PIPELINE_OFF {
+            guard PQenterPipelineMode(handle) == 1 else { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
+        }
+        let sent = Self.withParameters(parameters) { values, lengths, formats in
+            PQsendQueryPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
+        }
+        guard sent == 1 else { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
+        pipelined.append(sql)
+    }
+
+    /// Statements sent in pipeline mode whose results are still unread.
+    private var pipelined: [String] = []
+
+    /// Ends pipeline mode: syncs, reads every pending result and throws the first failure.
+    func flush() throws(StorageError) {
+        guard !pipelined.isEmpty || PQpipelineStatus(handle) != PQ_PIPELINE_OFF else { return }
+        let statements = pipelined
+        pipelined.removeAll()
+        guard PQpipelineSync(handle) == 1 else { throw StorageError(.unavailable, connectionMessage()) }
+        var failure: StorageError?
+        for sql in statements {
+            // Each statement yields its result, then a NULL.
+            while let result = PQgetResult(handle) {
+                let status = PQresultStatus(result)
+                if failure == nil, status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK {
+                    failure = status == PGRES_PIPELINE_ABORTED
+                        ? StorageError(.failed, "statement skipped after an earlier failure", sql: sql) : error(result, sql: sql)
+                }
+                PQclear(result)
+            }
+        }
+        // Then the sync point.
+        while let result = PQgetResult(handle) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        guard PQexitPipelineMode(handle) == 1 else { throw StorageError(.unavailable, connectionMessage()) }
+        if let failure { throw failure }
+        if PQstatus(handle) != CONNECTION_OK { throw StorageError(.unavailable, connectionMessage()) }
+    }
+
+    /// Lays out parameters for libpq: text for everything but bytea, which goes binary so no
+    /// escaping is needed; all values share one buffer (NUL-terminated texts) so the pointers stay valid together.
+    private static func withParameters<R>(_ parameters: [SQLValue],
+                                          _ body: ([UnsafePointer<CChar>?], [Int32], [Int32]) -> R) -> R {
         var storage: [UInt8] = []
         var offsets: [Int?] = []
         var lengths: [Int32] = []
@@ -56,18 +118,13 @@ final class PostgresConnection: SQLConnection {
             if let bytes { storage.append(contentsOf: bytes); storage.append(0) }
         }
         storage.append(0)
-        let result: OpaquePointer? = storage.withUnsafeBytes { raw in
+        return storage.withUnsafeBytes { raw in
             let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
                 guard let offset, let base = raw.baseAddress else { return nil }
                 return (base + offset).assumingMemoryBound(to: CChar.self)
             }
-            return PQexecPrepared(handle, name, Int32(parameters.count), pointers, lengths, formats, 0)
+            return body(pointers, lengths, formats)
         }
-        guard let result else { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
-        defer { PQclear(result) }
-        let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw error(result, sql: sql) }
-        return rows(result)
     }
 
     private func statementName(for sql: String, parameterCount: Int) throws(StorageError) -> String {

@@ -76,11 +76,19 @@ public protocol SQLConnection: AnyObject {
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> [SQLRow]
     /// Runs one or more statements without parameters (migrations, BEGIN/COMMIT).
     func execute(script sql: String) throws(StorageError)
+    /// Runs a statement whose rows nobody reads. PostgreSQL pipelines it (libpq
+    /// pipeline mode) and reports its outcome at the next `query`/`execute`, so a
+    /// batch of inserts costs one round trip; SQLite runs it at once.
+    func enqueue(_ sql: String, _ parameters: [SQLValue]) throws(StorageError)
 }
 
 extension SQLConnection {
     @discardableResult
     public func query(_ sql: String, _ parameters: SQLValue...) throws(StorageError) -> [SQLRow] {
         try query(sql, parameters)
+    }
+
+    public func enqueue(_ sql: String, _ parameters: SQLValue...) throws(StorageError) {
+        try enqueue(sql, parameters)
     }
 }

@@ -42,6 +42,10 @@ final class SQLiteConnection: SQLConnection {
         }
     }
 
+    func enqueue(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) {
+        try query(sql, parameters)
+    }
+
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> [SQLRow] {
         let statement = try prepared(sql)
