@@ -25,7 +25,10 @@ struct PreferenceRoutes {
             let annotator = principal.name
             return try Idempotency.createDeferred(request, principal: principal, database: database) { connection in
                 let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: prefix, on: connection)
-                return try CreatedResponse.records(created, single: single) { "/v1/preferences/\($0.id)" }
+                if single, let first = created.first {
+                    return CreatedResponse(status: .created, body: FastJSON.encode(first), location: "/v1/preferences/\(first.id)")
+                }
+                return CreatedResponse(status: .created, body: FastJSON.encodeList(created))
             }
         })
         router.get("/v1/preferences", handler: auth.require(Roles.annotators.union([.ci])) { request, principal in

@@ -1,0 +1,68 @@
+import Foundation
+import Storage
+
+/// Hand-written JSON for the records on the annotation hot path. It produces
+/// exactly what `JSONResponse.encoder` does (sorted snake_case keys, absent
+/// optionals omitted, slashes unescaped, RFC 3339 times) at a fraction of the
+/// cost: the encoding runs on the database writer that commits the batch.
+enum FastJSON {
+    static func encode(_ p: Preference) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + p.prompt.utf8.count + p.responseA.utf8.count + p.responseB.utf8.count)
+        var first = true
+        func key(_ name: StaticString) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        key("annotator"); string(p.annotator, into: &out)
+        key("choice"); string(p.choice.rawValue, into: &out)
+        if let v = p.comparisonID { key("comparison_id"); string(v, into: &out) }
+        key("created_at"); string(ISO8601Time.string(p.createdAt), into: &out)
+        if let v = p.dataset { key("dataset"); string(v, into: &out) }
+        key("id"); string(p.id, into: &out)
+        key("prompt"); string(p.prompt, into: &out)
+        if let v = p.rationale { key("rationale"); string(v, into: &out) }
+        key("response_a"); string(p.responseA, into: &out)
+        key("response_b"); string(p.responseB, into: &out)
+        if let v = p.shownFirst { key("shown_first"); string(v, into: &out) }
+        if let v = p.strength { key("strength"); out.append(contentsOf: String(v).utf8) }
+        if let v = p.timeSpentMS { key("time_spent_ms"); out.append(contentsOf: String(v).utf8) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"items":[...]}` as `ListBody` encodes it when there is no next page.
+    static func encodeList(_ items: [Preference]) -> [UInt8] {
+        var out = Array(#"{"items":["#.utf8)
+        for (index, item) in items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: encode(item))
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped as JSONEncoder does.
+    static func string(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,31 @@
+@testable import App
+import Foundation
+import Storage
+import Testing
+
+/// The hand-written encoder must produce byte for byte what JSONEncoder produces.
+@Suite struct FastJSONTests {
+    static let texts = ["plain", "", "quote \" and \\ backslash", "line\nbreak\ttab\r\u{08}\u{0C}", "ctrl \u{01}\u{1F}",
+                        "slash / and unicode é 👋 \u{2028}", "<b>&</b>"]
+
+    func preference(_ i: Int) -> Preference {
+        let t = Self.texts
+        return Preference(
+            id: "pref_\(i)", comparisonID: i % 2 == 0 ? nil : "cmp_\(i)", prompt: t[i % t.count], responseA: t[(i + 1) % t.count],
+            responseB: t[(i + 2) % t.count], choice: Choice.allCases[i % 4], strength: i % 3 == 0 ? nil : i % 3,
+            rationale: i % 2 == 0 ? t[(i + 3) % t.count] : nil, annotator: "ann\(i)", shownFirst: i % 2 == 0 ? "b" : nil,
+            timeSpentMS: i % 5 == 0 ? nil : i * 1000, dataset: i % 3 == 0 ? "d" : nil,
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000.123456 + Double(i)))
+    }
+
+    @Test(arguments: 0..<14)
+    func matchesJSONEncoder(i: Int) throws {
+        let p = preference(i)
+        #expect(FastJSON.encode(p) == Array(try JSONResponse.encoder.encode(p)))
+    }
+
+    @Test func listMatchesListBody() throws {
+        let items = (0..<5).map(preference)
+        #expect(FastJSON.encodeList(items) == Array(try JSONResponse.encoder.encode(ListBody(items: items, nextPageToken: nil))))
+    }
+}
