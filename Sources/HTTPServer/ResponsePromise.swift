@@ -11,37 +11,53 @@ import Synchronization
 /// return .deferred(promise)
 /// ```
 public final class ResponsePromise: Sendable {
+    public typealias Transform = @Sendable (ServerResponse) -> ServerResponse
+
     private enum State {
-        case pending([@Sendable (ServerResponse) -> Void])
+        /// Transforms (from middleware, in the order added) run before the callbacks see the response.
+        case pending(transforms: [Transform], callbacks: [@Sendable (ServerResponse) -> Void])
         case done(ServerResponse)
     }
 
-    private let state = Mutex(State.pending([]))
+    private let state = Mutex(State.pending(transforms: [], callbacks: []))
 
     public init() {}
 
     /// Completes the promise; calls after the first are ignored.
     public func succeed(_ response: ServerResponse) {
-        let callbacks: [@Sendable (ServerResponse) -> Void] = state.withLock { state in
-            guard case .pending(let callbacks) = state else { return [] }
-            state = .done(response)
-            return callbacks
+        // Transforms run under the lock so that no callback registered meanwhile can see the
+        // response before them; they are middleware bookkeeping and never touch this promise.
+        let (final, callbacks): (ServerResponse?, [@Sendable (ServerResponse) -> Void]) = state.withLock { state in
+            guard case .pending(let transforms, let callbacks) = state else { return (nil, []) }
+            let final = transforms.reduce(response) { $1($0) }
+            state = .done(final)
+            return (final, callbacks)
         }
-        for callback in callbacks { callback(response) }
+        guard let final else { return }
+        for callback in callbacks { callback(final) }
     }
 
     /// Runs `callback` with the response: now if it is done, else on the thread that completes it.
     public func whenComplete(_ callback: @escaping @Sendable (ServerResponse) -> Void) {
         let ready: ServerResponse? = state.withLock { state in
             switch state {
-            case .pending(let callbacks):
-                state = .pending(callbacks + [callback])
+            case .pending(let transforms, let callbacks):
+                state = .pending(transforms: transforms, callbacks: callbacks + [callback])
                 return nil
             case .done(let response):
                 return response
             }
         }
         if let ready { callback(ready) }
+    }
+
+    /// Adds a transform applied at completion; false when the promise is already done.
+    fileprivate func adding(_ transform: @escaping Transform) -> Bool {
+        state.withLock { state in
+            guard case .pending(let transforms, let callbacks) = state, callbacks.isEmpty else { return false }
+            state = .pending(transforms: transforms + [transform], callbacks: callbacks)
+            return true
+        }
     }
 }
 
@@ -55,6 +71,8 @@ extension ServerResponse {
     /// middleware adds headers or records metrics without caring which it is.
     public func map(_ transform: @escaping @Sendable (ServerResponse) -> ServerResponse) -> ServerResponse {
         guard case .deferred(let promise) = body else { return transform(self) }
+        // The common case costs no new promise: the transform joins the pending one.
+        if promise.adding(transform) { return self }
         let mapped = ResponsePromise()
         promise.whenComplete { mapped.succeed(transform($0)) }
         return .deferred(mapped)
