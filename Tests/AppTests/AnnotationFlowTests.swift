@@ -122,7 +122,7 @@ import TestSupport
         let tokens = try (0..<32).map { try app.token(name: "crowd\($0)", role: .annotator) }
         let judged = Mutex<[String: [String]]>([:])  // comparison → annotators
         let failures = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 32) { worker in
+        runOnThreads(32) { worker in
             do {
                 let client = try app.client()
                 let auth = ["Authorization": "Bearer \(tokens[worker])"]

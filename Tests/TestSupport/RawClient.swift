@@ -210,3 +210,19 @@ public func waitUntil(seconds: Double = 10, _ condition: () throws -> Bool) reth
     }
     return try condition()
 }
+
+/// Runs `body(i)` for every `i` in `0..<count` on `count` threads at once, and waits for all.
+/// Unlike `DispatchQueue.concurrentPerform`, which runs only as many at once as there are cores,
+/// this really puts `count` clients in flight together.
+public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        let thread = Thread {
+            body(index)
+            group.leave()
+        }
+        thread.start()
+    }
+    group.wait()
+}

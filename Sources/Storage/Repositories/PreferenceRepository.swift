@@ -70,6 +70,7 @@ public enum PreferenceRepository {
             var shownFirst = item.shownFirst
             var dataset = item.dataset
             if let comparisonID = item.comparisonID {
+                try QueueRepository.lock(on: connection)
                 let field = fieldPrefix(index) + "comparison_id"
                 guard let comparison = try ComparisonRepository.get(id: comparisonID, on: connection) else {
                     throw MissingReference(field: field, id: comparisonID)

@@ -18,11 +18,7 @@ public enum QueueRepository {
     /// Leases the oldest open comparison to `annotator`, or returns nil when none is left.
     /// Must run inside a write transaction.
     public static func next(annotator: String, dataset: String?, leaseSeconds: Int, on connection: any SQLConnection) throws -> Lease? {
-        if connection.dialect == .postgres {
-            // Serialise leasing across writer connections and servers: the statements
-            // below then see every lease committed before this one.
-            try connection.query("SELECT pg_advisory_xact_lock(720518)", [])
-        }
+        try lock(on: connection)
         let now = Date()
         let nowMicros = Timestamp.micros(now)
         let rows = try connection.query(
@@ -44,6 +40,15 @@ public enum QueueRepository {
             "INSERT INTO assignments (comparison_id, annotator, shown_first, leased_at, expires_at) VALUES (?, ?, ?, ?, ?)",
             .text(id), .text(annotator), .text(shownFirst), .integer(nowMicros), .integer(Timestamp.micros(expires)))
         return Lease(comparison: comparison, shownFirst: shownFirst, expiresAt: expires)
+    }
+
+    /// Serialises writes to the queue (leases, judgements of comparisons) across writer
+    /// connections and servers on PostgreSQL, until the transaction ends. Leasing then sees every
+    /// lease committed before it, and because every such write takes this lock first, two
+    /// group-committed batches cannot deadlock on comparison rows. SQLite has one writer already.
+    static func lock(on connection: any SQLConnection) throws {
+        guard connection.dialect == .postgres else { return }
+        try connection.query("SELECT pg_advisory_xact_lock(720518)", [])
     }
 
     /// The annotator's assignment for a comparison: (side shown first, already judged).

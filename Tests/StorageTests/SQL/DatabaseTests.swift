@@ -97,7 +97,7 @@ import TestSupport
     func groupCommitIsolatesFailuresAndKeepsEveryAcknowledgedWrite(dialect: SQLDialect) throws {
         let database = try TestStores.open(dialect)
         let failures = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 64) { i in
+        runOnThreads(64) { i in
             do {
                 try database.write { c in
                     try c.query("INSERT INTO prompts (id, text, created_at) VALUES (?, ?, ?)", .text("p\(i)"), .text("t"), .integer(Int64(i)))
