@@ -212,7 +212,9 @@ public struct HTTPRequestParser: Sendable {
             throw HTTPParseError(.missingHost, "HTTP/1.1 request without a Host header")
         }
 
-        let maxBody = bodyLimit?(method, rawPath) ?? limits.maxBodyBytes
+        // Only a request with a body needs its route's limit: GETs skip the lookup.
+        let hasBody = headers.contains(name: "content-length") || headers.contains(name: "transfer-encoding")
+        let maxBody = (hasBody ? bodyLimit?(method, rawPath) : nil) ?? limits.maxBodyBytes
         let framing = try parseFraming(headers, version: version, maxBody: maxBody)
         let connection = headers.tokens(name: "connection")
         // RFC 9112 §9.3: "close" ends persistence whatever the version; otherwise 1.1

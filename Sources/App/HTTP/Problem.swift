@@ -1,6 +1,7 @@
 import Foundation
 public import HTTP1
 public import HTTPServer
+import Policy
 import Storage
 
 /// An RFC 9457 problem document, the body of every error response.
@@ -88,6 +89,9 @@ public enum ErrorMapping {
         case let error as MissingReference:
             return Problem(status: .unprocessableContent, code: "unknown_reference",
                            detail: "\(error.field) refers to '\(error.id)', which does not exist", field: error.field, instance: instance).response
+        case let error as PolicyError:
+            // Input the model cannot take (token ids, lengths, sampling settings) that got past validation.
+            return Problem(status: .unprocessableContent, code: "invalid_model_input", detail: error.message, instance: instance).response
         case let error as StateConflict:
             return Problem(status: .conflict, code: error.code, detail: error.detail, field: error.field, instance: instance).response
         case let error as StorageError:
