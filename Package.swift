@@ -53,6 +53,13 @@ let package = Package(
             dependencies: ["CSQLite", "CPostgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Durable job queue (claim, lease, heartbeat, retry, dead letter, cancel) and the worker pool
+        // that runs jobs on dedicated threads; knows nothing of what a job computes.
+        .target(
+            name: "Jobs",
+            dependencies: ["Storage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // Composition root.
         .target(
             name: "App",
@@ -100,6 +107,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
