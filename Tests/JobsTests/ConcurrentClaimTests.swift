@@ -41,4 +41,27 @@ import TestSupport
         let succeeded = try database.read { try $0.query("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND attempts = 1", []) }
         #expect(succeeded.first?[0].int == jobCount)
     }
+
+    /// Two pools (two machines) on one store, three threads each: every job runs once.
+    @Test(arguments: TestStores.backends)
+    func twoPoolsShareTheQueue(dialect: SQLDialect) throws {
+        let database = try TestStores.open(dialect)
+        let ids = try database.write { c in try (0..<60).map { _ in try JobQueue.enqueue(kind: "k", payload: "{}", on: c).id } }
+        let runs = Mutex<[String: [String]]>([:])
+        let pools = (0..<2).map { index in
+            WorkerPool(database: database, kinds: ["k"], threads: 3, owner: "machine-\(index)", lease: .seconds(5),
+                       pollInterval: .milliseconds(20)) { context in
+                runs.withLock { $0[context.job.id, default: []].append("machine-\(index)") }
+            }
+        }
+        for pool in pools { pool.start() }
+        defer { for pool in pools { pool.stop(timeout: .seconds(5)) } }
+        #expect(try waitUntil(seconds: 30) {
+            try database.read { try $0.query("SELECT count(*) FROM jobs WHERE status = 'succeeded'", []) }.first?[0].int == ids.count
+        })
+        let seen = runs.withLock { $0 }
+        #expect(seen.count == ids.count && seen.values.allSatisfy { $0.count == 1 })
+        let owners = try database.read { try $0.query("SELECT lease_owner, count(*) FROM jobs GROUP BY lease_owner", []) }
+        #expect(Set(owners.compactMap { $0[0].string }).isSubset(of: ["machine-0", "machine-1"]))
+    }
 }

@@ -119,7 +119,7 @@ import TestSupport
     func heartbeatsKeepLongJobsLeased(dialect: SQLDialect) throws {
         let database = try TestStores.open(dialect)
         let finish = Mutex(false)
-        let pool = WorkerPool(database: database, kinds: ["k"], threads: 1, lease: .milliseconds(600), pollInterval: .milliseconds(50)) { _ in
+        let pool = WorkerPool(database: database, kinds: ["k"], threads: 1, lease: .milliseconds(1200), pollInterval: .milliseconds(50)) { _ in
             _ = waitUntil(seconds: 20) { finish.withLock { $0 } }
         }
         pool.start()
@@ -129,11 +129,35 @@ import TestSupport
         // Wait three lease periods by the lease itself: until it was renewed well past its first expiry.
         let first = try #require(try waitUntil(seconds: 10) { try job(database, id)?.status == .running } ? job(database, id) : nil)
         let firstExpiry = try #require(first.leaseExpiresAt)
-        #expect(try waitUntil(seconds: 10) { try (job(database, id)?.leaseExpiresAt ?? .distantPast) > firstExpiry + 1.8 })
+        #expect(try waitUntil(seconds: 10) { try (job(database, id)?.leaseExpiresAt ?? .distantPast) > firstExpiry + 2.5 })
         let stolen = try database.write { c in try JobQueue.claim(kinds: ["k"], owner: "thief", lease: .seconds(5), on: c) }
         #expect(stolen == nil)
         finish.withLock { $0 = true }
         #expect(try waitUntil(seconds: 10) { try job(database, id)?.status == .succeeded })
         #expect(try job(database, id)?.attempts == 1)
+    }
+
+    /// A worker whose job was taken over learns it at the next heartbeat and records nothing,
+    /// whatever its handler returns: the new owner's outcome stands.
+    @Test(arguments: TestStores.backends)
+    func lostLeaseStopsTheHandlerAndDropsItsOutcome(dialect: SQLDialect) throws {
+        let database = try TestStores.open(dialect)
+        let reason = Mutex<CancellationReason?>(nil)
+        let pool = WorkerPool(database: database, kinds: ["k"], threads: 1, lease: .milliseconds(900), pollInterval: .milliseconds(50)) { context in
+            guard waitUntil(seconds: 20, { context.isCancelled }) else { return }
+            reason.withLock { $0 = context.cancellationReason }
+            // Returning normally would complete the job, were it still ours.
+        }
+        pool.start()
+        defer { pool.stop(timeout: .seconds(5)) }
+        let id = try enqueue(database)
+        pool.wake()
+        #expect(try waitUntil(seconds: 10) { try job(database, id)?.status == .running })
+        // What a takeover after a missed lease looks like from the row.
+        try database.write { c in try c.query("UPDATE jobs SET lease_owner = 'other', attempts = 2 WHERE id = ?", .text(id)) }
+        #expect(waitUntil(seconds: 10) { reason.withLock { $0 } == .leaseLost })
+        #expect(waitUntil(seconds: 10) { pool.runningJobIDs.isEmpty })
+        let after = try #require(try job(database, id))
+        #expect(after.status == .running && after.leaseOwner == "other" && after.attempts == 2)
     }
 }
