@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "HTTP1", "HTTPServer", "Storage", "Policy",
+                "HTTP1", "HTTPServer", "Storage", "Policy", "Alignment", "Jobs",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

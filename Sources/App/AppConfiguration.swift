@@ -9,6 +9,11 @@ public struct AppConfiguration: Sendable {
     /// Worker threads serving HTTP requests.
     public var workers: Int
     public var logLevel: Logger.Level
+    /// Threads executing runs in this process (PREFLAB_RUN_WORKERS; 0 leaves runs to other processes).
+    public var runWorkers: Int = 1
+    /// How long a run's lease lasts without a heartbeat before another worker may resume it
+    /// (PREFLAB_JOB_LEASE_SECONDS): the longest a crashed run waits before it resumes.
+    public var jobLeaseSeconds: Int = 30
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultSQLite,
                 workers: Int = 16, logLevel: Logger.Level = .info) {
@@ -46,6 +51,14 @@ public struct AppConfiguration: Sendable {
         if let workers = workers ?? environmentWorkers {
             guard (1...1024).contains(workers) else { throw ConfigurationError("--workers / PREFLAB_WORKERS must be 1...1024, got \(workers)") }
             config.workers = workers
+        }
+        if let runWorkers = try integer(environment["PREFLAB_RUN_WORKERS"], "PREFLAB_RUN_WORKERS") {
+            guard (0...64).contains(runWorkers) else { throw ConfigurationError("PREFLAB_RUN_WORKERS must be 0...64, got \(runWorkers)") }
+            config.runWorkers = runWorkers
+        }
+        if let lease = try integer(environment["PREFLAB_JOB_LEASE_SECONDS"], "PREFLAB_JOB_LEASE_SECONDS") {
+            guard (1...3600).contains(lease) else { throw ConfigurationError("PREFLAB_JOB_LEASE_SECONDS must be 1...3600, got \(lease)") }
+            config.jobLeaseSeconds = lease
         }
         if let level = logLevel ?? environment["PREFLAB_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {

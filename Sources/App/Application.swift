@@ -16,6 +16,7 @@ public final class Application: Sendable {
     public let metrics: MetricsRegistry
     public let database: Database
     let logger: Logger
+    let runs: RunExecutor
 
     /// Opens (and migrates) the store and builds the routes. `extraRoutes` lets a
     /// harness (the HTTP benchmark) add routes the product does not have.
@@ -44,6 +45,11 @@ public final class Application: Sendable {
         AnnotatePage.register(on: &router)
         DatasetRoutes(database: database, auth: auth).register(on: &router)
         ModelRoutes(database: database, auth: auth, cache: ModelCache()).register(on: &router)
+        let signal = RunSignal()
+        let runs = RunExecutor(database: database, signal: signal, threads: configuration.runWorkers,
+                               lease: .seconds(configuration.jobLeaseSeconds), logger: logger)
+        self.runs = runs
+        RunRoutes(database: database, auth: auth, executor: runs, signal: signal).register(on: &router)
         extraRoutes(&router)
 
         var serverConfiguration = HTTPServerConfiguration()
@@ -59,6 +65,7 @@ public final class Application: Sendable {
     @discardableResult
     public func start() throws(IOError) -> String {
         try server.start()
+        runs.start()
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         return "http://\(host):\(server.port)"
     }
@@ -70,6 +77,15 @@ public final class Application: Sendable {
             guard try TokenRepository.count(on: connection) == 0 else { return nil }
             return try TokenRepository.create(name: "admin", role: .admin, on: connection).secret
         }
+    }
+
+    /// Stops serving, lets running runs stop at a step boundary (they resume on the next start), and
+    /// closes the store. For embedding and tests; `run()` does the same on a signal.
+    public func stop() {
+        server.shutdown()
+        server.waitUntilStopped()
+        runs.stop()
+        database.close()
     }
 
     /// Serves until SIGTERM or SIGINT, then drains and returns.
@@ -92,6 +108,8 @@ public final class Application: Sendable {
             return source
         }
         server.waitUntilStopped()
+        // Running runs stop at a step boundary and keep their checkpoint; a restart resumes them.
+        runs.stop()
         sources.forEach { $0.cancel() }
         database.close()
         logger.info("stopped")

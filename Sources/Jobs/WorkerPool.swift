@@ -96,6 +96,12 @@ public final class WorkerPool: Sendable {
         return drained && threadsDone
     }
 
+    /// Tells this pool's handler of `jobID`, if it runs here, to stop now (reason `.requested`) rather
+    /// than at its next heartbeat. Call it after `JobQueue.requestCancel` has committed.
+    public func cancel(jobID: String) {
+        state.withLock { $0.running[jobID] }?.cancel(.requested)
+    }
+
     /// Jobs this pool is running now (for metrics and tests).
     public var runningJobIDs: [String] {
         state.withLock { Array($0.running.keys) }

@@ -23,9 +23,7 @@ final class AppFixture: Sendable {
     }
 
     deinit {
-        app.server.shutdown()
-        app.server.waitUntilStopped()
-        app.database.close()
+        app.stop()
     }
 
     var port: Int { app.server.port }

@@ -108,7 +108,9 @@ struct PageRequest {
     var size: Int
     var after: String?
 
-    init(_ request: ServerRequest, defaultSize: Int = 50, maxSize: Int = 1000) throws {
+    /// `decode` turns the token back into the cursor (by default, the last id returned).
+    init(_ request: ServerRequest, defaultSize: Int = 50, maxSize: Int = 1000,
+         decode: (String) -> String? = PageToken.decode) throws {
         size = defaultSize
         if let text = request.query("page_size") {
             guard let value = Int(text), (1...maxSize).contains(value) else {
@@ -117,7 +119,7 @@ struct PageRequest {
             size = value
         }
         if let token = request.query("page_token"), !token.isEmpty {
-            guard let id = PageToken.decode(token) else {
+            guard let id = decode(token) else {
                 throw AppError(.badRequest, code: "invalid_parameter", detail: "page_token is not one this server issued", field: "page_token")
             }
             after = id

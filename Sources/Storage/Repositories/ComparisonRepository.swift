@@ -28,6 +28,11 @@ public struct NewComparison: Sendable {
 public struct MissingReference: Error, Sendable, Equatable {
     public let field: String
     public let id: String
+
+    public init(field: String, id: String) {
+        self.field = field
+        self.id = id
+    }
 }
 
 public enum ComparisonRepository {

@@ -34,6 +34,12 @@ public struct StateConflict: Error, Sendable, Equatable {
     public let field: String
     public let code: String
     public let detail: String
+
+    public init(field: String, code: String, detail: String) {
+        self.field = field
+        self.code = code
+        self.detail = detail
+    }
 }
 
 /// Which preferences to list or export.

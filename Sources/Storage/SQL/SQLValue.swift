@@ -25,6 +25,15 @@ public enum SQLValue: Sendable, Hashable {
         }
     }
 
+    public var double: Double? {
+        switch self {
+        case .real(let d): d
+        case .integer(let v): Double(v)
+        case .text(let s): Double(s)
+        default: nil
+        }
+    }
+
     public var bytes: [UInt8]? {
         switch self {
         case .blob(let b): b

@@ -1,0 +1,77 @@
+import Foundation
+import Storage
+
+/// A run as the API shows it: the stored request, status, progress and outcome.
+struct RunBody: Encodable, Sendable {
+    struct Progress: Encodable, Sendable {
+        var step: Int
+        var totalSteps: Int
+        var fraction: Double
+    }
+
+    var id: String
+    var name: String?
+    var algorithm: String
+    var status: String
+    var modelId: String?
+    var referenceId: String?
+    var task: JSONTree?
+    var dataset: JSONTree?
+    var judge: JSONTree?
+    var hyperparameters: JSONTree?
+    var seed: JSONTree?
+    var warnings: [String]
+    var progress: Progress
+    var attempts: Int
+    var error: String?
+    var result: JSONTree?
+    var outputModelId: String?
+    var createdBy: String
+    var createdAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    var updatedAt: Date
+
+    init(_ run: RunRecord) {
+        let spec = JSONTree(text: run.spec)
+        id = run.id
+        name = run.name
+        algorithm = run.algorithm
+        status = run.status.rawValue
+        modelId = run.modelID
+        referenceId = run.referenceID
+        task = spec["task"]
+        dataset = spec["dataset"]
+        judge = spec["judge"]
+        hyperparameters = spec["hyperparameters"] ?? .object([:])
+        seed = spec["seed"]
+        warnings = run.warnings
+        let step = run.status == .succeeded ? run.totalSteps : min(run.currentStep, run.totalSteps)
+        progress = Progress(step: step, totalSteps: run.totalSteps,
+                            fraction: run.totalSteps > 0 ? Double(step) / Double(run.totalSteps) : (run.status == .succeeded ? 1 : 0))
+        attempts = run.attempts
+        error = run.error
+        result = run.result.map(JSONTree.init(text:))
+        outputModelId = run.outputModelID
+        createdBy = run.createdBy
+        createdAt = run.createdAt
+        startedAt = run.startedAt
+        finishedAt = run.finishedAt
+        updatedAt = run.updatedAt
+    }
+}
+
+/// One stored metric.
+struct MetricBody: Encodable, Sendable {
+    var step: Int
+    var key: String
+    var value: Double?
+    var recordedAt: Date
+
+    init(_ metric: RunMetric) {
+        step = metric.step
+        key = metric.key
+        value = metric.value
+        recordedAt = metric.recordedAt
+    }
+}

@@ -1,0 +1,127 @@
+import Alignment
+import Foundation
+import Jobs
+import Logging
+import Storage
+
+/// Executes runs: the handler of the `run` jobs claimed by this process's worker pool. A run is
+/// re-validated from its stored request, marked running, executed with its metrics and checkpoints
+/// written as it goes, and ended (succeeded, failed or cancelled) in the store. A run whose worker
+/// died is claimed again once its lease lapses and resumes from its last checkpoint.
+final class RunExecutor: Sendable {
+    static let jobKind = "run"
+
+    let database: Database
+    let signal: RunSignal
+    private let pool: WorkerPool?
+
+    /// `threads` = 0 makes an API-only process (runs are executed by workers elsewhere).
+    init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger) {
+        self.database = database
+        self.signal = signal
+        let job = RunJob.Environment(database: database, signal: signal, logger: logger)
+        pool = threads > 0
+            ? WorkerPool(database: database, kinds: [Self.jobKind], threads: threads, lease: lease, logger: logger) { context in
+                try RunJob(context: context, environment: job).execute()
+            }
+            : nil
+    }
+
+    func start() { pool?.start() }
+
+    /// Stops taking runs; running ones are released at a step boundary and resume after restart.
+    func stop() { pool?.stop(timeout: .seconds(10)) }
+
+    /// A run was queued by this process: start it without waiting for the poll.
+    func wake() { pool?.wake() }
+
+    /// A cancel was stored: tell the local handler now rather than at its next heartbeat.
+    func cancelLocally(runID: String) { pool?.cancel(jobID: runID) }
+
+    /// Queues the job that executes `runID` (same id), in the caller's transaction.
+    static func enqueue(runID: String, on connection: any SQLConnection) throws {
+        _ = try JobQueue.enqueue(id: runID, kind: jobKind, payload: "{}", maxAttempts: 5, on: connection)
+    }
+
+    /// Cancels a queued run at once; a running one is asked to stop and ends `cancelled` when it does.
+    static func requestCancel(runID: String, on connection: any SQLConnection) throws {
+        let job = try JobQueue.requestCancel(id: runID, on: connection)
+        if job == nil || job?.status == .cancelled {
+            try RunRepository.finish(id: runID, status: .cancelled, error: nil, on: connection)
+        }
+    }
+}
+
+/// One execution of one run, on a worker thread.
+struct RunJob {
+    struct Environment: Sendable {
+        let database: Database
+        let signal: RunSignal
+        let logger: Logger
+    }
+
+    let context: JobContext
+    let environment: Environment
+    var runID: String { context.job.id }
+
+    func execute() throws {
+        let database = environment.database, runID = runID
+        guard let run = try database.read({ try RunRepository.get(id: runID, on: $0) }), !run.status.isFinal else { return }
+        try database.write { try RunRepository.markRunning(id: runID, on: $0) }
+        environment.signal.notify()
+        do {
+            let request = try RunRequest(try JSONObject.object(try JSONObject.parse(Array(run.spec.utf8)), path: ""))
+            let result: JSONTree
+            let outputModel: String?
+            switch request.task {
+            case .tabular(let tabular):
+                result = try runTabular(tabular)
+                outputModel = nil
+            }
+            try finish(.succeeded, result: result, outputModelID: outputModel)
+        } catch let error as JobCancelled {
+            // Shutdown and a lost lease leave the run as it is: another worker (or this one after a restart) resumes it.
+            if context.cancellationReason == .requested { try finish(.cancelled) }
+            throw error
+        } catch {
+            guard !context.isCancelled || context.cancellationReason == .requested else { throw JobCancelled() }
+            environment.logger.warning("run failed", metadata: ["run": "\(runID)", "error": "\(error)"])
+            try finish(.failed, error: Self.describe(error))
+            throw error
+        }
+    }
+
+    func finish(_ status: RunStatus, error: String? = nil, result: JSONTree? = nil, outputModelID: String? = nil) throws {
+        let runID = runID, text = result?.text
+        try environment.database.write { connection in
+            _ = try RunRepository.finish(id: runID, status: status, error: error, result: text, outputModelID: outputModelID, on: connection)
+        }
+        environment.signal.notify()
+    }
+
+    /// The exact tabular updates: instant, so they are not checkpointed; a restart recomputes them.
+    func runTabular(_ tabular: TabularRun) throws -> JSONTree {
+        let recorder = RunRecorder(runID: runID, database: environment.database, signal: environment.signal)
+        let outcome = try tabular.run { step, metrics in
+            try context.checkCancellation()
+            try recorder.record(step: step, metrics: metrics)
+        }
+        try recorder.flush()
+        var result: [String: JSONTree] = [
+            "policy": .array(outcome.policy.probabilities.map(JSONTree.number)),
+            "iterations": .number(Double(tabular.iterations)),
+        ]
+        if let average = outcome.averagePolicy { result["average_policy"] = .array(average.probabilities.map(JSONTree.number)) }
+        if let equilibrium = outcome.equilibrium { result["equilibrium"] = .array(equilibrium.probabilities.map(JSONTree.number)) }
+        for (key, value) in outcome.summary where !key.hasPrefix("policy/") { result[key] = .number(value) }
+        return .object(result)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as AppError: error.field.map { "\($0): \(error.detail)" } ?? error.detail
+        case let error as TabularError: error.message
+        default: String(describing: error)
+        }
+    }
+}

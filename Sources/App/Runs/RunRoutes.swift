@@ -1,0 +1,151 @@
+import Foundation
+import HTTP1
+import HTTPServer
+import Storage
+
+/// `/v1/runs`: start a run (202 + `Location`), list and read runs, their metrics, a live event
+/// stream, and cancel. Runs are executed by the job workers (``RunExecutor``).
+struct RunRoutes {
+    let database: Database
+    let auth: Authenticator
+    let executor: RunExecutor
+    let signal: RunSignal
+
+    func register(on router: inout Router) {
+        let database = database, executor = executor, signal = signal
+        router.post("/v1/runs", handler: auth.require(Roles.researchers) { request, principal in
+            let body = try JSONObject.object(try JSONObject.parse(request.body), path: "")
+            let plan = try RunRequest(body)
+            try database.read { try plan.checkModels(on: $0) }
+            let response = try Idempotency.create(request, principal: principal, database: database) { connection in
+                let now = Date()
+                let run = RunRecord(
+                    id: Identifier.make("run", now: now), name: plan.name, algorithm: plan.algorithm, status: .queued,
+                    spec: plan.spec.text, modelID: plan.modelID, referenceID: plan.referenceID, createdBy: principal.name,
+                    warnings: plan.warnings, totalSteps: plan.totalSteps, createdAt: now, updatedAt: now)
+                try RunRepository.insert(run, on: connection)
+                try RunExecutor.enqueue(runID: run.id, on: connection)
+                return CreatedResponse(status: .accepted, body: Array(try JSONResponse.encoder.encode(RunBody(run))),
+                                       location: "/v1/runs/\(run.id)")
+            }
+            executor.wake()
+            return response
+        })
+        router.get("/v1/runs", handler: auth.require(Roles.readers) { request, _ in
+            let page = try PageRequest(request)
+            let status = try request.query("status").map { text in
+                guard let status = RunStatus(rawValue: text) else {
+                    throw AppError(.badRequest, code: "invalid_parameter",
+                                   detail: "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+                }
+                return status
+            }
+            let algorithm = request.query("algorithm")
+            let result = try database.read {
+                try RunRepository.list(status: status, algorithm: algorithm, after: page.after, limit: page.size, on: $0)
+            }
+            return try JSONResponse.make(ListBody(items: result.items.map(RunBody.init), nextPageToken: result.nextPageToken))
+        })
+        router.get("/v1/runs/:id", handler: auth.require(Roles.readers) { request, _ in
+            try JSONResponse.make(RunBody(try Self.run(request, database)))
+        })
+        router.get("/v1/runs/:id/metrics", handler: auth.require(Roles.readers) { request, _ in
+            let run = try Self.run(request, database)
+            let page = try PageRequest(request, defaultSize: 500, maxSize: 10_000, decode: PageToken.decodeText)
+            let cursor = try page.after.map { text -> (step: Int, key: String) in
+                let parts = text.split(separator: "\t", maxSplits: 1)
+                guard parts.count == 2, let step = Int(parts[0]) else {
+                    throw AppError(.badRequest, code: "invalid_parameter", detail: "page_token is not one this server issued", field: "page_token")
+                }
+                return (step, String(parts[1]))
+            }
+            let key = request.query("key").flatMap { $0.isEmpty ? nil : $0 }
+            let result = try database.read { try RunRepository.metrics(runID: run.id, key: key, after: cursor, limit: page.size, on: $0) }
+            return try JSONResponse.make(ListBody(items: result.items.map(MetricBody.init),
+                                                  nextPageToken: result.next.map { PageToken.encode("\($0.step)\t\($0.key)") }))
+        })
+        router.get("/v1/runs/:id/events", handler: auth.require(Roles.readers) { request, _ in
+            let run = try Self.run(request, database)
+            // A reconnecting EventSource sends the id of the last event it saw: the step to resume after.
+            let after = request.headers["last-event-id"].flatMap { Int($0) } ?? -1
+            var headers: HTTPHeaders = ["Content-Type": "text/event-stream; charset=utf-8"]
+            headers.add(name: "Cache-Control", value: "no-cache")
+            return ServerResponse(status: .ok, headers: headers, body: .stream { writer in
+                var stream = RunEventStream(runID: run.id, after: after, database: database, signal: signal)
+                try stream.run(writer)
+            })
+        })
+        router.post("/v1/runs/:id/cancel", handler: auth.require(Roles.researchers) { request, _ in
+            let id = request.parameters["id"] ?? ""
+            let run = try database.write { connection -> RunRecord in
+                guard let run = try RunRepository.get(id: id, on: connection) else {
+                    throw AppError(.notFound, code: "not_found", detail: "no run \(id)")
+                }
+                guard !run.status.isFinal else {
+                    throw StateConflict(field: "status", code: "run_finished", detail: "run \(id) has already \(run.status.rawValue)")
+                }
+                try RunExecutor.requestCancel(runID: id, on: connection)
+                return try RunRepository.get(id: id, on: connection) ?? run
+            }
+            executor.cancelLocally(runID: id)
+            signal.notify()
+            return try JSONResponse.make(RunBody(run), status: .accepted)
+        })
+    }
+
+    static func run(_ request: ServerRequest, _ database: Database) throws -> RunRecord {
+        let id = request.parameters["id"] ?? ""
+        guard let run = try database.read({ try RunRepository.get(id: id, on: $0) }) else {
+            throw AppError(.notFound, code: "not_found", detail: "no run \(id)")
+        }
+        return run
+    }
+}
+
+/// The server-sent events of one run: a `metrics` event per step (its id is the step, so a client
+/// that reconnects with `Last-Event-ID` misses nothing), and a `status` event whenever the status
+/// changes. The stream ends after the final status.
+struct RunEventStream {
+    let runID: String
+    var after: Int
+    let database: Database
+    let signal: RunSignal
+
+    /// Comments keep proxies from closing a quiet stream and reveal a departed client.
+    static let keepAlive: TimeInterval = 15
+
+    mutating func run(_ writer: any ResponseBodyWriter) throws {
+        var lastStatus: String?
+        var lastWrite = Date()
+        while !writer.isShuttingDown {
+            let seen = signal.current
+            // Status first: if it is final, every metric was stored before it, so the steps read next are all of them.
+            let (run, steps) = try database.read { connection in
+                (try RunRepository.get(id: runID, on: connection),
+                 try RunRepository.steps(runID: runID, after: after, limit: 200, on: connection))
+            }
+            guard let run else { return }
+            var out: [UInt8] = []
+            for (step, metrics) in steps {
+                var values: [String: JSONTree] = [:]
+                for metric in metrics { values[metric.key] = metric.value.map(JSONTree.number) ?? .null }
+                let data = JSONTree.object(["step": .number(Double(step)), "metrics": .object(values)]).text
+                out += ServerSentEvent(event: "metrics", id: String(step), data: data).bytes
+                after = step
+            }
+            let drained = steps.count < 200
+            if drained, run.status.rawValue != lastStatus {
+                let body = String(decoding: try JSONResponse.encoder.encode(RunBody(run)), as: UTF8.self)
+                out += ServerSentEvent(event: "status", data: body).bytes
+                lastStatus = run.status.rawValue
+            }
+            if out.isEmpty, Date().timeIntervalSince(lastWrite) > Self.keepAlive { out = Array(": keep-alive\n\n".utf8) }
+            if !out.isEmpty {
+                try writer.write(out)
+                lastWrite = Date()
+            }
+            if drained, run.status.isFinal { return }
+            if drained { signal.wait(after: seen, timeout: 0.5) }
+        }
+    }
+}
