@@ -52,6 +52,19 @@ struct HyperRule: Sendable {
 
 extension TrainingSpec {
     /// Hyperparameters per algorithm with their defaults (tiny-CPU scale; the papers' LLM values in comments).
+    ///
+    /// - every algorithm: `learning_rate` 3e-4 (constant, AdamW), `weight_decay` 0, `batch_size` 16,
+    ///   `max_grad_norm` 1, `checkpoint_every` 20, `eval_samples` 32 (per eval prompt; 0 skips the final evaluation).
+    /// - `sft`: `steps` 100 (on a task: the task's ``TextTask/sftConfig`` for whatever is not given).
+    /// - `dpo`: `steps` 150, `beta` 2, `loss_type` sigmoid|hinge|ipo|cdpo|robust|sppo_hard, `label_smoothing` 0
+    ///   (sigmoid with ε > 0 is cDPO, as TRL ≤ 0.12), `ipo_normalization` per_token|sum, and for a task dataset
+    ///   `pairs_per_prompt` 4, `temperature` 1, `max_new_tokens` 0 (= the task's cap).
+    /// - online (`sppo`, `inpo`, `nash_mp`, `nash_md`): `iterations` 8, `steps_per_iteration` 12 (per prox step
+    ///   for Nash-MP), `prompts_per_iteration` 32, `temperature` 1, `max_new_tokens` 0.
+    /// - `sppo`: `eta` 4 (SPPO's η = 1/β of its code), `samples_per_prompt` 5 (K).
+    /// - `inpo`: `beta` 0.1 (INPO's τ), `eta` 2 (OMD step; η·τ ≤ 1), `samples_per_prompt` 4 (two labelled pairs).
+    /// - `nash_mp`: `beta` 0.1, `eta` 2 (> 2 warns), `prox_solver` regression|policy_gradient, `samples_per_prompt` 4.
+    /// - `nash_md`: `beta` 0.1 (TRL's, the paper's τ), `mixture_coef` 0.5; one fresh batch of `batch_size` prompts per step.
     static func schema(for algorithm: TrainingAlgorithm) -> [String: HyperRule] {
         // Shared by every algorithm. lr 3e-4 with AdamW suits ~100k-parameter policies (TRL: 5e-7…1e-6 for LLMs);
         // weight decay 0 so nothing but the objective pulls the policy away from its initialisation.
@@ -70,7 +83,7 @@ extension TrainingSpec {
             "max_new_tokens": .count(0, minimum: 0),
         ]
         let online: [String: HyperRule] = [
-            "iterations": .count(4),
+            "iterations": .count(8),
             "steps_per_iteration": .count(12),
             "prompts_per_iteration": .count(32),
         ]

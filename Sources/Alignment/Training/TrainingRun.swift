@@ -82,6 +82,15 @@ public final class TrainingRun {
     /// `reference` defaults to a frozen copy of `policy` (as TRL when no ref model is passed), except on resume.
     public init(spec: TrainingSpec, policy: GPT, reference: GPT?, data: TrainingData,
                 resumeFrom: Safetensors? = nil) throws(TrainingSpecError) {
+        var spec = spec
+        if spec.algorithm == .sft, case .task(let task) = data {
+            // SFT on a task follows the task's reference recipe unless the caller overrode it.
+            let recipe: [(String, Double)] = [("steps", Double(task.sftConfig.steps)), ("batch_size", Double(task.sftConfig.batchSize)),
+                                              ("learning_rate", Double(task.sftConfig.learningRate)),
+                                              ("weight_decay", Double(task.sftConfig.weightDecay)),
+                                              ("max_grad_norm", Double(task.sftConfig.maxGradNorm))]
+            for (key, value) in recipe where !spec.provided.contains(key) { spec.values[key] = .number(value) }
+        }
         self.spec = spec
         self.policy = policy
         self.data = data

@@ -40,6 +40,8 @@ public struct TrainingSpec: Sendable {
     public var values: [String: HyperValue]
     /// Accepted-but-questionable settings (e.g. Nash-MP with η > 2 loses its rate guarantee).
     public var warnings: [String] = []
+    /// The hyperparameters the caller set (the rest are defaults; SFT on a task takes the task's recipe for them).
+    public var provided: Set<String> = []
 
     /// Validates `hyperparameters` for `algorithm` and fills in defaults; every error names its field.
     public init(algorithm: String, hyperparameters: [String: HyperValue], seed: UInt64) throws(TrainingSpecError) {
@@ -62,6 +64,7 @@ public struct TrainingSpec: Sendable {
             values[key] = value
         }
         self.values = values
+        provided = Set(hyperparameters.keys)
         try crossCheck()
     }
 

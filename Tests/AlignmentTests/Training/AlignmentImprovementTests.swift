@@ -9,7 +9,7 @@ import Testing
 /// per-prompt maxima over candidates of means of 64 oracle probabilities: its standard error is below
 /// 0.45/√256 ≈ 0.03 per run, so a gap of 0.1 between two runs is over two standard errors of the difference.
 @Suite(.serialized) struct AlignmentImprovementTests {
-    static let styles: [String: HyperValue] = ["iterations": .number(8), "eval_samples": .number(64)]
+    static let styles: [String: HyperValue] = ["eval_samples": .number(64)]
 
     func expectImproves(_ algorithm: String, on task: any TextTask, _ hyper: [String: HyperValue] = [:]) throws -> [String: Double] {
         let result = try train(algorithm, on: task, hyper)
@@ -29,15 +29,20 @@ import Testing
         (try? train("dpo", on: StylesTask(), ["eval_samples": .number(64)]))?.outcome.summary["eval/exploitability"]
     }()
 
-    func expectLessExploitableThanDPO(_ algorithm: String) throws {
+    /// `anchored`: the method regularises towards π_ref and has a last-iterate guarantee (INPO, Nash-MP), so it
+    /// must also end less exploitable than the reference. SPPO's last iterate has none (algorithms.md §2.5: its
+    /// multiplicative-weights iterates cycle around the equilibrium), so it is only compared with DPO.
+    func expectLessExploitableThanDPO(_ algorithm: String, anchored: Bool) throws {
         let s = try expectImproves(algorithm, on: StylesTask(), Self.styles)
         let dpo = try #require(Self.dpoStylesExploitability)
         let mine = try #require(s["eval/exploitability"])
         #expect(mine < dpo - 0.1, "\(algorithm) exploitability \(mine) vs DPO \(dpo)")
-        #expect(mine < (s["eval/reference_exploitability"] ?? 0), "\(algorithm) more exploitable than the reference")
+        if anchored {
+            #expect(mine < (s["eval/reference_exploitability"] ?? 0), "\(algorithm) more exploitable than the reference")
+        }
     }
 
-    @Test func inpoIsLessExploitableThanDPO() throws { try expectLessExploitableThanDPO("inpo") }
-    @Test func nashMPIsLessExploitableThanDPO() throws { try expectLessExploitableThanDPO("nash_mp") }
-    @Test func sppoIsLessExploitableThanDPO() throws { try expectLessExploitableThanDPO("sppo") }
+    @Test func inpoIsLessExploitableThanDPO() throws { try expectLessExploitableThanDPO("inpo", anchored: true) }
+    @Test func nashMPIsLessExploitableThanDPO() throws { try expectLessExploitableThanDPO("nash_mp", anchored: true) }
+    @Test func sppoIsLessExploitableThanDPO() throws { try expectLessExploitableThanDPO("sppo", anchored: false) }
 }

@@ -51,6 +51,38 @@ import Testing
         }
     }
 
+    @Test(arguments: ["sigmoid", "hinge", "ipo", "cdpo", "robust", "sppo_hard"])
+    func everyDPOLossTrains(_ loss: String) throws {
+        var hyper: [String: HyperValue] = ["steps": .number(2), "batch_size": .number(4), "loss_type": .string(loss)]
+        if loss == "cdpo" || loss == "robust" { hyper["label_smoothing"] = .number(0.1) }
+        let (_, observer) = try run("dpo", hyper, data: .pairs(Self.pairs))
+        #expect(observer.records.count == 2)
+        #expect(observer.records.allSatisfy { $0.metrics["loss"]?.isFinite == true && $0.metrics["grad_norm"]?.isFinite == true })
+    }
+
+    @Test func sftLowersItsLoss() throws {
+        let tok = ByteTokenizer()
+        let examples = (0..<8).map { SFTExample(prompt: tok.encode("\($0)+1=", bos: true), response: tok.encode("\($0 + 1)", eos: true)) }
+        let (_, observer) = try run("sft", ["steps": .number(30), "batch_size": .number(8), "learning_rate": .number(3e-3)],
+                                    data: .examples(examples))
+        let losses = observer.records.compactMap { $0.metrics["loss"] }
+        #expect(losses.count == 30)
+        #expect((losses.last ?? .infinity) < (losses.first ?? 0) - 1)
+    }
+
+    @Test(arguments: [("nash_md", [:]), ("nash_mp", ["prox_solver": HyperValue.string("policy_gradient")])])
+    func policyGradientRunsReportMetrics(_ algorithm: String, _ extra: [String: HyperValue]) throws {
+        let hyper: [String: HyperValue] = ["iterations": .number(1), "steps_per_iteration": .number(2),
+                                           "batch_size": .number(4), "eval_samples": .number(0)].merging(extra) { $1 }
+        let (_, observer) = try run(algorithm, hyper, data: .task(StylesTask()))
+        #expect(observer.records.map(\.step) == Array(1...(algorithm == "nash_mp" ? 4 : 2)))
+        for (step, metrics) in observer.records {
+            for key in ["loss", "kl", "grad_norm", "learning_rate", "rewards/chosen", "rewards/accuracies", "logps/chosen", "iteration"] {
+                #expect(metrics[key]?.isFinite == true, "\(algorithm) step \(step) lacks \(key)")
+            }
+        }
+    }
+
     @Test func cancellationStopsBetweenSteps() throws {
         let spec = try TrainingSpec(algorithm: "dpo", hyperparameters: ["steps": .number(10), "batch_size": .number(2)], seed: 5)
         let run = try TrainingRun(spec: spec, policy: try GPT(config: Self.config, seed: 1), reference: nil, data: .pairs(Self.pairs))

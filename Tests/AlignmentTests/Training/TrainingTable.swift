@@ -25,7 +25,8 @@ import Testing
             _ = References.file(for: task)
             print("\(task.name): reference SFT \(String(format: "%.1f", Date().timeIntervalSince(refStart))) s")
             for (name, base) in algorithms where extra == nil || extra == name {
-                let hyper = base.merging(overrides) { $1 }
+                let accepted = try TrainingSpec(algorithm: name, hyperparameters: [:], seed: 0).values
+                let hyper = base.merging(overrides.filter { accepted[$0.key] != nil }) { $1 }
                 let r = try train(name, on: task, hyper)
                 let s = r.outcome.summary
                 if env["PREFLAB_TRAINING_VERBOSE"] != nil {
