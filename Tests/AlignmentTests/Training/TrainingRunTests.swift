@@ -83,6 +83,28 @@ import Testing
         }
     }
 
+    @Test func sftOnATaskFollowsItsRecipeUnlessOverridden() throws {
+        let task = ArithmeticTask()
+        let policy = try GPT(config: task.referenceConfig, seed: 1)
+        let recipe = try TrainingRun(spec: try TrainingSpec(algorithm: "sft", hyperparameters: [:], seed: 0),
+                                     policy: policy, reference: nil, data: .task(task))
+        #expect(recipe.spec.count("steps") == task.sftConfig.steps)
+        #expect(recipe.spec.totalSteps == task.sftConfig.steps)
+        let overridden = try TrainingRun(spec: try TrainingSpec(algorithm: "sft", hyperparameters: ["steps": .number(3)], seed: 0),
+                                         policy: policy, reference: nil, data: .task(task))
+        #expect(overridden.spec.totalSteps == 3)
+    }
+
+    @Test func checkpointOfAnotherSeedIsRejected() throws {
+        let (_, observer) = try run("dpo", ["steps": .number(2), "batch_size": .number(2)], data: .pairs(Self.pairs))
+        let file = try #require(observer.checkpoints.last?.file)
+        let spec = try TrainingSpec(algorithm: "dpo", hyperparameters: ["steps": .number(2), "batch_size": .number(2)], seed: 6)
+        let policy = try GPT(config: Self.config, seed: 1)
+        #expect {
+            _ = try TrainingRun(spec: spec, policy: policy, reference: policy, data: .pairs(Self.pairs), resumeFrom: file)
+        } throws: { ($0 as? TrainingSpecError)?.field == "seed" }
+    }
+
     @Test func cancellationStopsBetweenSteps() throws {
         let spec = try TrainingSpec(algorithm: "dpo", hyperparameters: ["steps": .number(10), "batch_size": .number(2)], seed: 5)
         let run = try TrainingRun(spec: spec, policy: try GPT(config: Self.config, seed: 1), reference: nil, data: .pairs(Self.pairs))
