@@ -36,7 +36,7 @@ let package = Package(
 
         // Pure HTTP/1.1 parsing and serialising.
         .target(name: "HTTP1", swiftSettings: strict),
-        .target(name: "Alignment", swiftSettings: strict),
+        .target(name: "Alignment", dependencies: ["Policy", "Tensor"], swiftSettings: strict),
         // The hand-written server over POSIX sockets.
         .target(
             name: "HTTPServer",
@@ -96,7 +96,7 @@ let package = Package(
         // Shared by the tests: a raw live-socket client and throwaway stores.
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], swiftSettings: strict),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Policy", "Tensor"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,131 @@
+/// How one hyperparameter is checked, with its default.
+struct HyperRule: Sendable {
+    enum Kind: Sendable {
+        /// A finite number in `range` (`openLow`: strictly above the lower bound).
+        case number(ClosedRange<Double>, openLow: Bool)
+        /// A whole number ≥ `minimum`.
+        case count(minimum: Int)
+        /// One of the listed strings.
+        case choice([String])
+    }
+
+    var kind: Kind
+    var defaultValue: HyperValue
+
+    static func positive(_ d: Double, max: Double = .greatestFiniteMagnitude) -> HyperRule {
+        HyperRule(kind: .number(0...max, openLow: true), defaultValue: .number(d))
+    }
+    static func fraction(_ d: Double, max: Double = 1) -> HyperRule {
+        HyperRule(kind: .number(0...max, openLow: false), defaultValue: .number(d))
+    }
+    static func count(_ d: Int, minimum: Int = 1) -> HyperRule {
+        HyperRule(kind: .count(minimum: minimum), defaultValue: .number(Double(d)))
+    }
+    static func choice(_ d: String, _ options: [String]) -> HyperRule {
+        HyperRule(kind: .choice(options), defaultValue: .string(d))
+    }
+
+    func check(_ value: HyperValue, field: String) throws(TrainingSpecError) {
+        switch (kind, value) {
+        case let (.number(range, openLow), .number(x)):
+            guard x.isFinite else { throw TrainingSpecError(field: field, message: "must be a finite number") }
+            guard range.contains(x), !(openLow && x == range.lowerBound) else {
+                let low = openLow ? "> \(range.lowerBound)" : "≥ \(range.lowerBound)"
+                let high = range.upperBound < .greatestFiniteMagnitude ? " and ≤ \(range.upperBound)" : ""
+                throw TrainingSpecError(field: field, message: "must be \(low)\(high), got \(x)")
+            }
+        case let (.count(minimum), .number(x)):
+            guard x.isFinite, x == x.rounded(), x >= Double(minimum), x <= 1_000_000 else {
+                throw TrainingSpecError(field: field, message: "must be a whole number in \(minimum)...1000000")
+            }
+        case let (.choice(options), .string(s)):
+            guard options.contains(s) else {
+                throw TrainingSpecError(field: field, message: "must be one of \(options.joined(separator: ", ")), got '\(s)'")
+            }
+        case (.number, _), (.count, _):
+            throw TrainingSpecError(field: field, message: "must be a number")
+        case (.choice, _):
+            throw TrainingSpecError(field: field, message: "must be a string")
+        }
+    }
+}
+
+extension TrainingSpec {
+    /// Hyperparameters per algorithm with their defaults (tiny-CPU scale; the papers' LLM values in comments).
+    ///
+    /// - every algorithm: `learning_rate` 3e-4 (constant, AdamW), `weight_decay` 0, `batch_size` 16,
+    ///   `max_grad_norm` 1, `checkpoint_every` 20, `eval_samples` 32 (per eval prompt; 0 skips the final evaluation).
+    /// - `sft`: `steps` 100 (on a task: the task's ``TextTask/sftConfig`` for whatever is not given).
+    /// - `dpo`: `steps` 150, `beta` 2, `loss_type` sigmoid|hinge|ipo|cdpo|robust|sppo_hard, `label_smoothing` 0
+    ///   (sigmoid with ε > 0 is cDPO, as TRL ≤ 0.12), `ipo_normalization` per_token|sum, and for a task dataset
+    ///   `pairs_per_prompt` 4, `temperature` 1, `max_new_tokens` 0 (= the task's cap).
+    /// - online (`sppo`, `inpo`, `nash_mp`, `nash_md`): `iterations` 8, `steps_per_iteration` 12 (per prox step
+    ///   for Nash-MP), `prompts_per_iteration` 32, `temperature` 1, `max_new_tokens` 0.
+    /// - `sppo`: `eta` 4 (SPPO's η = 1/β of its code), `samples_per_prompt` 5 (K).
+    /// - `inpo`: `beta` 0.1 (INPO's τ), `eta` 2 (OMD step; η·τ ≤ 1), `samples_per_prompt` 4 (two labelled pairs).
+    /// - `nash_mp`: `beta` 0.1, `eta` 2 (> 2 warns), `prox_solver` regression|policy_gradient, `samples_per_prompt` 4.
+    /// - `nash_md`: `beta` 0.1 (TRL's, the paper's τ), `mixture_coef` 0.5; one fresh batch of `batch_size` prompts per step.
+    static func schema(for algorithm: TrainingAlgorithm) -> [String: HyperRule] {
+        // Shared by every algorithm. lr 3e-4 with AdamW suits ~100k-parameter policies (TRL: 5e-7…1e-6 for LLMs);
+        // weight decay 0 so nothing but the objective pulls the policy away from its initialisation.
+        var rules: [String: HyperRule] = [
+            "learning_rate": .positive(3e-4, max: 1),
+            "weight_decay": .fraction(0),
+            "batch_size": .count(16),
+            "max_grad_norm": .positive(1),
+            "checkpoint_every": .count(20),
+            // Samples per eval prompt for the final evaluation; 0 skips it.
+            "eval_samples": .count(32, minimum: 0),
+        ]
+        // Sampling of online data: temperature and a cap on new tokens (0 = the task's own cap).
+        let sampling: [String: HyperRule] = [
+            "temperature": .positive(1, max: 10),
+            "max_new_tokens": .count(0, minimum: 0),
+        ]
+        let online: [String: HyperRule] = [
+            "iterations": .count(8),
+            "steps_per_iteration": .count(12),
+            "prompts_per_iteration": .count(32),
+        ]
+        switch algorithm {
+        case .sft:
+            rules["steps"] = .count(100)
+        case .dpo:
+            rules.merge(sampling) { $1 }
+            rules["steps"] = .count(150)
+            // TRL's β = 0.1 asks for margins of tens of nats; a tiny policy reaches them by pushing both
+            // responses down (mass leaks to unseen strings, the win rate falls). β = 2 keeps margins at a few nats.
+            rules["beta"] = .positive(2)
+            rules["loss_type"] = .choice("sigmoid", ["sigmoid", "hinge", "ipo", "cdpo", "robust", "sppo_hard"])
+            rules["label_smoothing"] = .fraction(0, max: 0.5)
+            // TRL averages per token for IPO, OpenRLHF sums; the API makes the user-visible default explicit.
+            rules["ipo_normalization"] = .choice("per_token", ["per_token", "sum"])
+            // Offline dataset from a task: pairs sampled from π_ref per training prompt.
+            rules["pairs_per_prompt"] = .count(4)
+        case .sppo:
+            rules.merge(sampling) { $1 }
+            rules.merge(online) { $1 }
+            rules["samples_per_prompt"] = .count(5, minimum: 2)   // K = 5 as the SPPO pipeline
+            rules["eta"] = .positive(4)                            // SPPO code: 1/beta = 1000 for LLMs
+        case .inpo:
+            rules.merge(sampling) { $1 }
+            rules.merge(online) { $1 }
+            rules["samples_per_prompt"] = .count(4, minimum: 2)   // consecutive samples form labelled pairs
+            rules["beta"] = .positive(0.1)                         // INPO's τ (KL to π_ref)
+            rules["eta"] = .positive(2)                            // OMD step η; requires η·τ ≤ 1
+        case .nashMP:
+            rules.merge(sampling) { $1 }
+            rules.merge(online) { $1 }
+            rules["samples_per_prompt"] = .count(4, minimum: 2)
+            rules["beta"] = .positive(0.1)
+            rules["eta"] = .positive(2)                            // ≤ 2 for the linear rate (warning above)
+            rules["prox_solver"] = .choice("regression", ["regression", "policy_gradient"])
+        case .nashMD:
+            rules.merge(sampling) { $1 }
+            rules.merge(online) { $1 }
+            rules["beta"] = .positive(0.1)                         // TRL NashMDConfig.beta (the paper's τ)
+            rules["mixture_coef"] = .fraction(0.5)                 // TRL default, ητ
+        }
+        return rules
+    }
+}

@@ -1,0 +1,92 @@
+import Policy
+import Tensor
+
+extension TrainingRun {
+    /// One step of an online iterative algorithm. At the start of each phase the frozen models are set
+    /// (π_t ← πθ at an iteration start; Nash-MP's π_{k+½} ← πθ at its second phase, which warm-starts from
+    /// θ_{k+½}: algorithms.md §5.2 leaves the warm start open and the prox target does not depend on it), and
+    /// regression algorithms build that phase's dataset once, with π_ref and π_t log-probs cached.
+    func onlineStep(_ s: Int) throws -> [String: Double] {
+        let (iteration, phase, inner) = position(s)
+        let phaseIndex = spec.algorithm == .nashMP ? 2 * iteration + phase : iteration
+        do {
+            if inner == 0 && phase == 0 && spec.algorithm != .nashMD {
+                anchor = try Rollouts.frozenCopy(policy)
+                half = nil
+                pairsPhase = -1
+            } else if inner == 0 && phase == 1 {
+                half = try Rollouts.frozenCopy(policy)
+                pairsPhase = -1
+            }
+        }
+        var metrics: [String: Double]
+        if spec.algorithm == .nashMD || (spec.algorithm == .nashMP && spec.string("prox_solver") == "policy_gradient") {
+            metrics = try policyGradientStep(s, phase: phase)
+        } else {
+            if pairsPhase != phaseIndex {
+                pairs = try onlinePairs(phaseIndex: phaseIndex, phase: phase)
+                pairsPhase = phaseIndex
+            }
+            if pairs.isEmpty {
+                // Nothing informative was sampled (all pairs identical): no gradient, no update.
+                metrics = ["loss": 0, "grad_norm": 0]
+            } else {
+                metrics = try pairStep(s)
+            }
+        }
+        metrics["iteration"] = Double(iteration + 1)
+        if spec.algorithm == .nashMP { metrics["nash_mp/phase"] = Double(phase) }
+        return metrics
+    }
+
+    /// This phase's prompts: `prompts_per_iteration` training prompts drawn with replacement.
+    func phasePrompts(_ task: any TextTask, phaseIndex: Int) -> [String] {
+        let all = task.trainPrompts
+        var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, phaseIndex))
+        return (0..<spec.count("prompts_per_iteration")).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
+    }
+
+    /// The regression data of one phase, sampled from the phase's opponent (π_t; π_{k+½} in Nash-MP's
+    /// second phase) with frozen log-probs cached.
+    func onlinePairs(phaseIndex: Int, phase: Int) throws -> [PairRecord] {
+        guard let task else { throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task") }
+        guard let sampler = phase == 1 ? half : anchor else {
+            throw TrainingSpecError(field: "resume", message: "checkpoint lacks the frozen iterate of its phase")
+        }
+        let prompts = phasePrompts(task, phaseIndex: phaseIndex)
+        let k = spec.count("samples_per_prompt")
+        var records: [PairRecord]
+        if spec.algorithm == .sppo {
+            records = try sppoPairs(task: task, sampler: sampler, prompts: prompts, k: k, phaseIndex: phaseIndex)
+            phaseMetrics = [
+                "sppo/win_rate_chosen": mean(records.map(\.winChosen)),
+                "sppo/win_rate_rejected": mean(records.map(\.winRejected)),
+            ]
+        } else {
+            records = try labelledPairs(task: task, sampler: sampler, prompts: prompts, samplesPerPrompt: k, phase: phaseIndex + 1)
+            phaseMetrics = [:]
+        }
+        phaseMetrics["data/pairs"] = Double(records.count)
+        try cacheFrozenLogProbs(&records, withAnchor: true)
+        return records
+    }
+
+    /// SPPO's data step: K samples per prompt from π_t, win rates `P̂(y ≻ π_t)` from the oracle's K×K matrix
+    /// (diagonal ½ included), and the (best, worst) pair with their win rates (uclaml/SPPO `compute_prob.py`).
+    func sppoPairs(task: any TextTask, sampler: GPT, prompts: [String], k: Int, phaseIndex: Int) throws -> [PairRecord] {
+        let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(task),
+                                           seed: Seeds.derive(spec.seed, Seeds.dataset, phaseIndex + 1))
+        let oracle = task.oracle
+        return prompts.enumerated().map { i, prompt in
+            let rates = oracle.winRates(prompt: prompt, responses: rollouts[i].map(\.text))
+            // First index on ties, as numpy's argmax/argmin.
+            var best = 0, worst = 0
+            for j in rates.indices {
+                if rates[j] > rates[best] { best = j }
+                if rates[j] < rates[worst] { worst = j }
+            }
+            return PairRecord(prompt: prompt, chosen: rollouts[i][best].tokens, rejected: rollouts[i][worst].tokens,
+                              winChosen: rates[best], winRejected: rates[worst])
+        }
+    }
+}

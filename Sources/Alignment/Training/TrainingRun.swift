@@ -1,0 +1,211 @@
+public import Policy
+import Tensor
+
+/// One human (or stored) preference: `chosen ≻ rejected` after `prompt`.
+public struct TextPair: Sendable, Equatable {
+    public var prompt: String
+    public var chosen: String
+    public var rejected: String
+
+    public init(prompt: String, chosen: String, rejected: String) {
+        self.prompt = prompt
+        self.chosen = chosen
+        self.rejected = rejected
+    }
+}
+
+/// What a run learns from. Offline DPO takes stored pairs or a task (it then samples pairs from π_ref once
+/// and labels them with the oracle: DPO stays offline); online algorithms need a task (its oracle is the
+/// judge); SFT takes examples or the task's own recipe.
+public enum TrainingData: Sendable {
+    case task(any TextTask)
+    case pairs([TextPair])
+    case examples([SFTExample])
+}
+
+/// Receives a run's progress. Called on the training thread.
+public protocol TrainingObserver: AnyObject {
+    /// Called once per optimiser step with TRL-named metrics (eval metrics join the last step); throw to abort.
+    func record(step: Int, metrics: [String: Double]) throws
+    /// Called every `checkpoint_every` steps and after the last; the file holds the full state.
+    func checkpoint(step: Int, file: Safetensors) throws
+    /// Polled between steps; true → the run stops by throwing ``TrainingCancelled``.
+    var isCancelled: Bool { get }
+}
+
+/// Thrown by ``TrainingRun/run(observer:)`` when the observer asked to stop.
+public struct TrainingCancelled: Error, Sendable, Equatable {
+    public init() {}
+}
+
+/// The result of a finished run.
+public struct TrainingOutcome {
+    /// The trained policy (the same object the run was given).
+    public var policy: GPT
+    /// Final evaluation (`eval/win_rate`, `eval/win_rate_low`, `eval/win_rate_high`, `eval/exploitability`,
+    /// `eval/reference_exploitability`, `eval/kl`) when a task and a reference are available, plus `steps`.
+    public var summary: [String: Double]
+    /// Steps run in total (including those before a resume).
+    public var steps: Int
+}
+
+/// One training run over GPT policies: validated spec + models + data, stepping 1...totalSteps.
+///
+/// Determinism and resume: every random draw (offline dataset, batch picks, online samples, labels) is
+/// seeded by a pure function of (seed, step or phase), so the step number *is* the generator state. A
+/// checkpoint stores the policy weights, AdamW moments and step, the step/iteration/phase, and the frozen
+/// previous iterate π_t (`anchor.*` tensors) and Nash-MP's half-step policy (`half.*`) when they exist; on
+/// resume, the current phase's dataset is re-sampled from those frozen weights, which reproduces it bit for
+/// bit, and training continues at step s+1 exactly as the uninterrupted run (same thread count).
+public final class TrainingRun {
+    public let spec: TrainingSpec
+    let policy: GPT
+    /// Frozen π_ref (DPO family, INPO, Nash-MP, Nash-MD, evaluation); nil only for SFT without one.
+    let reference: GPT?
+    let data: TrainingData
+    var optimizer: AdamW
+    /// Steps completed so far.
+    var completed = 0
+    /// Frozen previous iterate π_t / Nash-MP anchor π_k of the current iteration.
+    var anchor: GPT?
+    /// Frozen Nash-MP half-step policy π_{k+½} (second phase only).
+    var half: GPT?
+    /// The current phase's pairs (online regression) or the offline dataset (DPO), with cached log-probs.
+    var pairs: [PairRecord] = []
+    /// Which phase ``pairs`` belongs to (-1: none yet; 0 offline).
+    var pairsPhase = -1
+    /// Metrics describing the current phase's data, merged into each of its steps.
+    var phaseMetrics: [String: Double] = [:]
+
+    /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
+    /// pairwise dataset, ...), and restores the state of `resumeFrom` if given.
+    /// `reference` defaults to a frozen copy of `policy` (as TRL when no ref model is passed), except on resume.
+    public init(spec: TrainingSpec, policy: GPT, reference: GPT?, data: TrainingData,
+                resumeFrom: Safetensors? = nil) throws(TrainingSpecError) {
+        var spec = spec
+        if spec.algorithm == .sft, case .task(let task) = data {
+            // SFT on a task follows the task's reference recipe unless the caller overrode it.
+            let recipe: [(String, Double)] = [("steps", Double(task.sftConfig.steps)), ("batch_size", Double(task.sftConfig.batchSize)),
+                                              ("learning_rate", Double(task.sftConfig.learningRate)),
+                                              ("weight_decay", Double(task.sftConfig.weightDecay)),
+                                              ("max_grad_norm", Double(task.sftConfig.maxGradNorm))]
+            for (key, value) in recipe where !spec.provided.contains(key) { spec.values[key] = .number(value) }
+        }
+        self.spec = spec
+        self.policy = policy
+        self.data = data
+        policy.requiresGradients = true
+        switch (spec.algorithm, data) {
+        case (.sft, .pairs):
+            throw TrainingSpecError(field: "data", message: "sft trains on examples or a task, not preference pairs")
+        case (.dpo, .examples):
+            throw TrainingSpecError(field: "data", message: "dpo needs preference pairs or a task")
+        case (let a, .pairs) where a.isOnline, (let a, .examples) where a.isOnline:
+            throw TrainingSpecError(field: "task", message: "\(a.rawValue) is online: it needs a task whose oracle judges samples")
+        default:
+            break
+        }
+        if case .pairs(let p) = data, p.isEmpty {
+            throw TrainingSpecError(field: "data", message: "no preference pairs")
+        }
+        if case .examples(let e) = data, e.isEmpty {
+            throw TrainingSpecError(field: "data", message: "no examples")
+        }
+        if let reference, reference.config != policy.config {
+            throw TrainingSpecError(field: "reference", message: "reference architecture differs from the policy's")
+        }
+        if reference == nil && resumeFrom != nil && spec.algorithm != .sft {
+            throw TrainingSpecError(field: "reference", message: "a resumed run needs its reference policy")
+        }
+        do throws(PolicyError) {
+            if let reference {
+                self.reference = try Rollouts.frozenCopy(reference)
+            } else {
+                self.reference = spec.algorithm == .sft ? nil : try Rollouts.frozenCopy(policy)
+            }
+        } catch {
+            throw TrainingSpecError(field: "reference", message: error.message)
+        }
+        optimizer = AdamW(parameterCount: policy.parameterCount, learningRate: Float(spec.number("learning_rate")),
+                          weightDecay: Float(spec.number("weight_decay")))
+        if let resumeFrom { try restore(resumeFrom) }
+    }
+
+    /// Runs the remaining steps, reporting each to `observer`; returns the policy and the final evaluation.
+    public func run(observer: any TrainingObserver) throws -> TrainingOutcome {
+        let total = spec.totalSteps
+        var summary: [String: Double] = [:]
+        while completed < total {
+            if observer.isCancelled { throw TrainingCancelled() }
+            let s = completed + 1
+            var metrics = try step(s)
+            completed = s
+            metrics["learning_rate"] = Double(optimizer.learningRate)
+            metrics["epoch"] = Double(s) / Double(total)
+            if s == total {
+                summary = try finalEvaluation()
+                metrics.merge(summary) { $1 }
+            }
+            try observer.record(step: s, metrics: metrics)
+            if s % spec.count("checkpoint_every") == 0 || s == total {
+                try observer.checkpoint(step: s, file: checkpoint())
+            }
+        }
+        if summary.isEmpty { summary = try finalEvaluation() }
+        summary["steps"] = Double(total)
+        return TrainingOutcome(policy: policy, summary: summary, steps: total)
+    }
+
+    /// The task, when the data is one.
+    var task: (any TextTask)? {
+        if case .task(let t) = data { return t }
+        return nil
+    }
+
+    /// Win rate vs the reference, exploitability and KL on the task's eval prompts (empty without a task).
+    func finalEvaluation() throws -> [String: Double] {
+        let samples = spec.count("eval_samples")
+        guard let task, let reference, samples > 0 else { return [:] }
+        return try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
+                                      seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
+    }
+
+    /// One optimiser step of the configured algorithm.
+    func step(_ s: Int) throws -> [String: Double] {
+        switch spec.algorithm {
+        case .sft:
+            return try sftStep(s)
+        case .dpo:
+            if pairsPhase != 0 {
+                pairs = try offlinePairs()
+                pairsPhase = 0
+            }
+            return try pairStep(s)
+        case .sppo, .inpo, .nashMP, .nashMD:
+            return try onlineStep(s)
+        }
+    }
+
+    /// Takes one AdamW step on the gradients accumulated in the policy; returns the pre-clip norm.
+    func applyGradients() -> Double {
+        let norm = GradientClipping.clip(policy.gradients.pointer, count: policy.parameterCount,
+                                         maxNorm: Float(spec.number("max_grad_norm")))
+        optimizer.update(params: policy.parameters.pointer, grads: policy.gradients.pointer)
+        return Double(norm)
+    }
+
+    /// Batch indices of step `s` into a dataset of `count` items, drawn with replacement.
+    func batchIndices(step s: Int, count: Int) -> [Int] {
+        var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.batch, s))
+        return (0..<spec.count("batch_size")).map { _ in Int(rng.next() % UInt64(max(count, 1))) }
+    }
+
+    /// Sampling parameters of online data: the task's, with the run's temperature and token cap.
+    func samplingParameters(_ task: any TextTask) -> SamplingParameters {
+        var p = task.sampling
+        p.temperature = Float(spec.number("temperature"))
+        let cap = spec.count("max_new_tokens")
+        if cap > 0 { p.maxNewTokens = cap }
+        return p
+    }
+}
