@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy clean
+.PHONY: deps build serve test test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs clean
 
 deps:
 	@scripts/deps.sh
@@ -38,7 +38,7 @@ e2e: deps
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-http bench-ingest bench-policy
+bench: bench-http bench-ingest bench-policy bench-runs
 
 ## wrk against our server (and Hummingbird when HB_ANCHOR_BIN is set); prints JSON lines.
 bench-http: deps
@@ -51,6 +51,10 @@ bench-ingest: deps
 ## DPO-shaped training step and KV-cached sampling, beside PyTorch eager with the same shapes.
 bench-policy: deps
 	Benchmarks/bench-policy.sh
+
+## The README walkthrough over the runs API: win rates, exploitability and time per iteration per algorithm.
+bench-runs: deps
+	Benchmarks/bench-runs.sh
 
 clean:
 	rm -rf .build .build-* data

@@ -7,7 +7,7 @@
 #   ST_MAX_EXAMPLES  examples per operation and phase (default 30)
 #   ST_SEED          fix hypothesis's seed to reproduce a run
 #   ST_ARGS          extra `st run` arguments
-#   CHECK_API_NO_BUILD=1  use the binary already built
+#   CHECK_API_NO_BUILD=1  use the binary already built (.build/debug/preflab)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${PREFLAB_TOOLS_VENV:-$HOME/.cache/preflab/venv}
@@ -18,10 +18,18 @@ fi
 echo "== openapi-spec-validator"
 "$VENV/bin/python" -m openapi_spec_validator openapi.yaml
 
-[ -n "${CHECK_API_NO_BUILD:-}" ] || swift build --product preflab >/dev/null
-BIN=$(swift build --product preflab --show-bin-path)/preflab
+if [ -n "${CHECK_API_NO_BUILD:-}" ]; then
+  # No SwiftPM at all: even --show-bin-path waits for the .build lock of a build in progress.
+  BIN=$PWD/.build/debug/preflab
+  [ -x "$BIN" ] || { echo "no binary at $BIN; build it or drop CHECK_API_NO_BUILD"; exit 1; }
+else
+  swift build --product preflab >/dev/null
+  BIN=$(swift build --product preflab --show-bin-path)/preflab
+fi
 WORK=$(mktemp -d /tmp/preflab-api.XXXXXX)
-"$BIN" serve --port 0 --database "sqlite:$WORK/api.sqlite" --log-level warning >"$WORK/out" 2>"$WORK/err" &
+# PREFLAB_RUN_WORKERS=0: runs are validated and queued but never executed, so fuzzing
+# neither trains on the two cores nor sees a run change status under it.
+PREFLAB_RUN_WORKERS=0 "$BIN" serve --port 0 --database "sqlite:$WORK/api.sqlite" --log-level warning >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 300); do
@@ -78,21 +86,44 @@ PY
 # 404, 409) for schema-valid input; the statuses added below are ones a schema
 # cannot rule out: they depend on stored state or on rules JSON Schema cannot state.
 cat >"$WORK/schemathesis.toml" <<'TOML'
+# A schema-violating body can be huge (an 18 MB string where maxLength is 1000000): the
+# server rejects a JSON body over 16 MiB with 413 body_too_large before reading it, a
+# rejection that negative_data_rejection does not count among its defaults.
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
 # A schema-valid prompt_id / comparison_id / parent_id that names no stored record is
 # 422 unknown_reference; a preference import line can be schema-valid yet
 # semantically invalid (chosen identical to rejected, no shared prompt to split off);
 # a model architecture must have dim divisible by heads and at most 10M parameters;
 # an uploaded body must be a safetensors checkpoint; prompts must fit the model's context;
-# only reward models and critics have values (a policy is 422 no_value_head).
+# only reward models and critics have values (a policy is 422 no_value_head); a run
+# request can be schema-valid and still unable to run (a preference matrix whose
+# P[i][j] + P[j][i] is not 1, probabilities not summing to 1, a hyperparameter the
+# algorithm does not take, an online algorithm on a dataset, a model that is not stored).
 [[operations]]
 include-operation-id = ["createComparisons", "createPreferences", "importPreferences",
-                        "createModel", "uploadModel", "generateWithModel", "scoreWithModel", "valuesWithModel"]
+                        "createModel", "uploadModel", "generateWithModel", "scoreWithModel", "valuesWithModel",
+                        "createRun"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
 [[operations]]
-include-operation-id = ["listPrompts", "listComparisons", "listPreferences", "listModels"]
+include-operation-id = ["listPrompts", "listComparisons", "listPreferences", "listModels",
+                        "listRuns", "listRunMetrics"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+# Cancelling a run that has already ended (cancelled by an earlier case) is 409 run_finished.
+[[operations]]
+include-operation-id = ["cancelRun"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
+
+# The event stream of a run stays open until the run ends, and with no workers no run
+# ever ends: a request that reaches a stored run (through createRun's Location) would
+# only time out. Documented in openapi.yaml, not fuzzed.
+[[operations]]
+include-operation-id = ["getRunEvents"]
+enabled = false
 TOML
 
 echo "== schemathesis against $URL"

@@ -20,14 +20,14 @@ final class ServerProcess: Sendable {
     }
 
     /// Serves `location` on a free port.
-    convenience init(location: DatabaseLocation) throws {
+    convenience init(location: DatabaseLocation, environment: [String: String] = [:]) throws {
         let database: String
         switch location {
         case .sqlite(let path): database = "sqlite:\(path)"
         case .postgres(let url): database = url
         }
         try self.init(arguments: ["serve", "--port", "0", "--database", database, "--log-level", "error"],
-                      environment: ["PREFLAB_MIGRATIONS_DIR": TestStores.migrator.directory.path])
+                      environment: ["PREFLAB_MIGRATIONS_DIR": TestStores.migrator.directory.path].merging(environment) { $1 })
     }
 
     /// Runs `preflab` with `arguments` (and extra `environment`) and waits for it to listen.

@@ -46,6 +46,11 @@ struct JSONObject {
 
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
+    /// The same object without its `null` fields (which count as absent).
+    var withoutNulls: JSONObject {
+        JSONObject(fields: fields.filter { !($0.value is NSNull) }, path: path)
+    }
+
     /// Refuses keys outside `allowed`.
     func rejectUnknown(_ allowed: Set<String>) throws {
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {

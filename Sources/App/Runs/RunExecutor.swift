@@ -2,6 +2,7 @@ import Alignment
 import Foundation
 import Jobs
 import Logging
+import Policy
 import Storage
 
 /// Executes runs: the handler of the `run` jobs claimed by this process's worker pool. A run is
@@ -71,14 +72,12 @@ struct RunJob {
         environment.signal.notify()
         do {
             let request = try RunRequest(try JSONObject.object(try JSONObject.parse(Array(run.spec.utf8)), path: ""))
-            let result: JSONTree
-            let outputModel: String?
             switch request.task {
             case .tabular(let tabular):
-                result = try runTabular(tabular)
-                outputModel = nil
+                try finish(.succeeded, result: try runTabular(tabular))
+            case .training(let spec, let source):
+                try runTraining(spec, source, run: run)
             }
-            try finish(.succeeded, result: result, outputModelID: outputModel)
         } catch let error as JobCancelled {
             // Shutdown and a lost lease leave the run as it is: another worker (or this one after a restart) resumes it.
             if context.cancellationReason == .requested { try finish(.cancelled) }
@@ -91,10 +90,10 @@ struct RunJob {
         }
     }
 
-    func finish(_ status: RunStatus, error: String? = nil, result: JSONTree? = nil, outputModelID: String? = nil) throws {
+    func finish(_ status: RunStatus, error: String? = nil, result: JSONTree? = nil) throws {
         let runID = runID, text = result?.text
         try environment.database.write { connection in
-            _ = try RunRepository.finish(id: runID, status: status, error: error, result: text, outputModelID: outputModelID, on: connection)
+            _ = try RunRepository.finish(id: runID, status: status, error: error, result: text, on: connection)
         }
         environment.signal.notify()
     }
@@ -121,6 +120,8 @@ struct RunJob {
         switch error {
         case let error as AppError: error.field.map { "\($0): \(error.detail)" } ?? error.detail
         case let error as TabularError: error.message
+        case let error as PolicyError: error.message
+        case let error as MissingReference: "\(error.field): no \(error.id)"
         default: String(describing: error)
         }
     }

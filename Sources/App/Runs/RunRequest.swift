@@ -8,6 +8,8 @@ import Storage
 struct RunRequest {
     enum Task {
         case tabular(TabularRun)
+        /// A transformer policy trained on a built-in text task or on stored preferences.
+        case training(TrainingSpec, TrainingSource)
     }
 
     static let fields: Set<String> = ["name", "algorithm", "model", "reference", "task", "dataset", "judge", "hyperparameters", "seed"]
@@ -24,20 +26,23 @@ struct RunRequest {
     /// Steps the progress counts to.
     var totalSteps: Int
 
-    init(_ body: JSONObject) throws {
+    init(_ posted: JSONObject) throws {
+        // A JSON null counts as an absent field, here and one level down (task, dataset, hyperparameters).
+        let body = posted.withoutNulls
         try body.rejectUnknown(Self.fields)
         name = try body.string("name", maxLength: 200)
         algorithm = try body.requiredString("algorithm", maxLength: 64)
         seed = try body.integer("seed", range: 0...Int(Int32.max)) ?? 0
-        let taskObject = try body.fields["task"].map { try JSONObject.object($0, path: "task") }
-        let hyper = try body.fields["hyperparameters"].map { try JSONObject.object($0, path: "hyperparameters") }
+        let taskObject = try body.fields["task"].map { try JSONObject.object($0, path: "task").withoutNulls }
+        let hyper = try body.fields["hyperparameters"].map { try JSONObject.object($0, path: "hyperparameters").withoutNulls }
             ?? JSONObject(fields: [:], path: "hyperparameters")
-        guard let taskObject else {
-            throw AppError.invalidField("task", "a run needs a task ({\"kind\": \"tabular\", ...} or {\"kind\": \"text\", \"name\": ...})")
+        if taskObject == nil, body.fields["dataset"] == nil {
+            throw AppError.invalidField("task", "a run needs a task ({\"kind\": \"tabular\", ...} or {\"kind\": \"text\", \"name\": ...}) or a dataset filter")
         }
-        let kind = try taskObject.oneOf("kind", ["tabular"], required: true)
-        switch kind {
-        default:
+        var stored: [String: JSONTree] = [:]
+        for (key, value) in body.fields { stored[key] = JSONTree(value) }
+        stored["seed"] = .number(Double(seed))
+        if let taskObject, try taskObject.oneOf("kind", ["tabular", "text"], required: true) == "tabular" {
             for key in ["model", "reference", "dataset"] where body.fields[key] != nil {
                 throw AppError.invalidField(key, "a tabular run has no \(key): its policy is a probability vector over the game's responses")
             }
@@ -50,19 +55,31 @@ struct RunRequest {
             totalSteps = run.iterations
             modelID = nil
             referenceID = nil
-            var stored = JSONTree(body.fields)
-            if case .object(var fields) = stored {
-                fields["judge"] = .string("matrix")
-                fields["seed"] = .number(Double(seed))
-                var effective: [String: JSONTree] = ["iterations": .number(Double(run.iterations))]
-                if let beta = run.beta { effective["beta"] = .number(beta) }
-                if let eta = run.eta { effective["eta"] = .number(eta) }
-                if algorithm == "dpo" { effective["iterations"] = nil }
-                fields["hyperparameters"] = .object(effective)
-                stored = .object(fields)
+            stored["judge"] = .string("matrix")
+            var effective: [String: JSONTree] = [:]
+            if algorithm != "dpo" { effective["iterations"] = .number(Double(run.iterations)) }
+            if let beta = run.beta { effective["beta"] = .number(beta) }
+            if let eta = run.eta { effective["eta"] = .number(eta) }
+            stored["hyperparameters"] = .object(effective)
+        } else {
+            let (spec, source) = try Self.training(body, algorithm: algorithm, task: taskObject, hyperparameters: hyper, seed: seed)
+            task = .training(spec, source)
+            warnings = spec.warnings
+            totalSteps = spec.totalSteps
+            modelID = try body.string("model", maxLength: 64)
+            if spec.algorithm == .sft, body.fields["reference"] != nil {
+                throw AppError.invalidField("reference", "sft takes no reference: it learns from examples alone")
             }
-            spec = stored
+            referenceID = spec.algorithm == .sft ? nil : (try body.string("reference", maxLength: 64) ?? modelID)
+            if modelID == nil, !(spec.algorithm == .sft && source.task != nil) {
+                throw AppError.invalidField("model", "\(algorithm) needs the id of the policy to train")
+            }
+            stored["judge"] = .string(source.judge)
+            stored["hyperparameters"] = .object(spec.values.mapValues(JSONTree.init(hyper:)))
+            if let filter = source.filter { stored["dataset"] = filter.tree }
+            if let referenceID { stored["reference"] = .string(referenceID) }
         }
+        spec = .object(stored)
     }
 
     /// The models named by the request exist and are policies with one architecture (422 naming

@@ -1,0 +1,112 @@
+import Alignment
+import Foundation
+import Jobs
+import Policy
+import Storage
+
+extension RunJob {
+    /// Trains a transformer policy, resuming from the run's checkpoint when one exists (a previous
+    /// attempt died or was stopped). Metrics after that checkpoint are dropped first and recomputed:
+    /// training is deterministic for a seed, so the series ends with no gap and no duplicate step.
+    /// Stores the trained policy and ends the run succeeded.
+    func runTraining(_ spec: TrainingSpec, _ source: TrainingSource, run: RunRecord) throws {
+        let database = environment.database, runID = runID
+        let policy = try loadPolicy(run.modelID, source: source, seed: spec.seed)
+        let reference = try run.referenceID.map { try loadPolicy($0, source: source, seed: spec.seed) }
+        let data = try trainingData(spec, source)
+        let resume = try database.read { try RunRepository.checkpoint(runID: runID, on: $0) }
+        try database.write { try RunRepository.deleteMetrics(runID: runID, after: resume?.step ?? 0, on: $0) }
+        let resumeFile = try resume.map { try Safetensors(bytes: $0.data) }
+        let training: TrainingRun
+        do {
+            training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile)
+        } catch {
+            throw AppError.invalidField(error.field, error.message)
+        }
+        let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context)
+        let outcome: TrainingOutcome
+        do {
+            outcome = try training.run(observer: observer)
+        } catch is TrainingCancelled {
+            try observer.recorder.flush()
+            throw JobCancelled()
+        }
+        try observer.recorder.flush()
+        let trained = outcome.policy
+        let architecture = String(decoding: try JSONEncoder().encode(trained.config), as: UTF8.self)
+        let bytes = LoadedModel(trunk: trained, head: nil).checkpoint(kind: "policy").encoded()
+        let name = run.name ?? "\(run.algorithm) \(runID)"
+        var result: [String: JSONTree] = ["steps": .number(Double(outcome.steps))]
+        for (key, value) in outcome.summary where value.isFinite { result[key] = .number(value) }
+        let summary = result, parentID = run.modelID, seed = Int(spec.seed), parameterCount = trained.parameterCount
+        // The policy and the run's end are one transaction: a crash between them cannot store the policy twice.
+        try database.write { connection in
+            let model = try ModelRepository.insert(name: name, kind: "policy", architecture: architecture, parameterCount: parameterCount,
+                                                   parentID: parentID, runID: runID, seed: seed, source: "trained",
+                                                   checkpoint: bytes, on: connection)
+            var result = summary
+            result["model_id"] = .string(model.id)
+            try RunRepository.finish(id: runID, status: .succeeded, result: JSONTree.object(result).text, outputModelID: model.id, on: connection)
+        }
+        environment.signal.notify()
+    }
+
+    /// A stored policy, or (SFT on a task with no model given) the task's reference architecture freshly initialised.
+    func loadPolicy(_ id: String?, source: TrainingSource, seed: UInt64) throws -> GPT {
+        guard let id else {
+            guard let task = source.task else { throw AppError.invalidField("model", "the run names no policy") }
+            return try GPT(config: task.referenceConfig, seed: seed)
+        }
+        let database = environment.database
+        guard let record = try database.read({ try ModelRepository.get(id: id, on: $0) }),
+              let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
+            throw MissingReference(field: "model", id: id)
+        }
+        return try GPT.load(try Safetensors(bytes: bytes)).model
+    }
+
+    /// The task, or the stored preferences resolved by majority (ties dropped) as pairs, or their
+    /// chosen responses as SFT examples.
+    func trainingData(_ spec: TrainingSpec, _ source: TrainingSource) throws -> TrainingData {
+        if let task = source.task { return .task(task) }
+        guard let filter = source.filter else { throw AppError.invalidField("dataset", "the run names no data") }
+        let preferences = try DatasetRoutes.all(filter.preferenceFilter, database: environment.database)
+        let pairs = MajorityResolution.resolve(preferences).compactMap { pair -> TextPair? in
+            switch pair.outcome {
+            case .a: TextPair(prompt: pair.prompt, chosen: pair.responseA, rejected: pair.responseB)
+            case .b: TextPair(prompt: pair.prompt, chosen: pair.responseB, rejected: pair.responseA)
+            case .tie: nil
+            }
+        }
+        guard !pairs.isEmpty else {
+            throw AppError.invalidField("dataset", "the filter selects no decided preference (ties and skips do not count)")
+        }
+        guard spec.algorithm == .sft else { return .pairs(pairs) }
+        let tokenizer = ByteTokenizer()
+        return .examples(pairs.map {
+            SFTExample(prompt: tokenizer.encode($0.prompt, bos: true), response: tokenizer.encode($0.chosen, eos: true))
+        })
+    }
+}
+
+/// Bridges a training run to the store and the job: metrics and checkpoints go to the recorder,
+/// and a cancel (or shutdown) seen by the job stops training at the next step boundary.
+final class RunObserver: TrainingObserver {
+    let recorder: RunRecorder
+    let context: JobContext
+
+    init(recorder: RunRecorder, context: JobContext) {
+        self.recorder = recorder
+        self.context = context
+    }
+
+    func record(step: Int, metrics: [String: Double]) throws {
+        try recorder.record(step: step, metrics: metrics)
+    }
+
+    func checkpoint(step: Int, file: Safetensors) throws {
+        try recorder.checkpoint(step: step, data: file.encoded())
+    }
+
+    var isCancelled: Bool { context.isCancelled }
+}
