@@ -24,10 +24,19 @@ import Testing
     @Test func inpoImprovesArithmetic() throws { _ = try expectImproves("inpo", on: ArithmeticTask()) }
     @Test func nashMPImprovesArithmetic() throws { _ = try expectImproves("nash_mp", on: ArithmeticTask()) }
 
-    /// DPO's exploitability on the cyclic task, computed once for the comparisons below.
-    static let dpoStylesExploitability: Double? = {
-        (try? train("dpo", on: StylesTask(), ["eval_samples": .number(64)]))?.outcome.summary["eval/exploitability"]
+    /// DPO's evaluation on the cyclic task, computed once (by the first test below) for the comparisons.
+    static let dpoStyles: [String: Double]? = {
+        (try? train("dpo", on: StylesTask(), ["eval_samples": .number(64)]))?.outcome.summary
     }()
+    static var dpoStylesExploitability: Double? { dpoStyles?["eval/exploitability"] }
+
+    /// Offline DPO fits a Bradley–Terry ranking to a cycle and collapses onto its favourite style
+    /// (algorithms.md §1.5, §6.3): it ends *more* exploitable than the reference it started from.
+    @Test func dpoOnACycleBecomesExploitable() throws {
+        let s = try #require(Self.dpoStyles)
+        let mine = try #require(s["eval/exploitability"]), reference = try #require(s["eval/reference_exploitability"])
+        #expect(mine > reference + 0.1, "DPO exploitability \(mine) vs reference \(reference)")
+    }
 
     /// `anchored`: the method regularises towards π_ref and has a last-iterate guarantee (INPO, Nash-MP), so it
     /// must also end less exploitable than the reference. SPPO's last iterate has none (algorithms.md §2.5: its
