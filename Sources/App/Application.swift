@@ -94,23 +94,22 @@ public final class Application: Sendable {
         if let secret = try bootstrapAdminToken() {
             FileHandle.standardOutput.write(Data("Created the first admin token; it is shown only this once:\n  \(secret)\n".utf8))
         }
+        // The handlers are in place before the server announces itself, so a SIGTERM sent as soon as
+        // "listening" is printed drains the server instead of being lost or killing it.
+        let waiter = try TerminationSignals.install()
+        let stopper = Thread { [server, logger] in
+            let number = waiter.wait()
+            logger.info("shutting down", metadata: ["signal": "\(number)"])
+            server.shutdown()
+        }
+        stopper.name = "preflab-signals"
+        stopper.start()
         let url = try start()
         // Written unbuffered: scripts wait for this line to know the server is up.
         FileHandle.standardOutput.write(Data("PrefLab listening on \(url) (store: \(configuration.database))\n".utf8))
-        let sources = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [server, logger] in
-                logger.info("shutting down", metadata: ["signal": "\(number)"])
-                server.shutdown()
-            }
-            source.resume()
-            return source
-        }
         server.waitUntilStopped()
         // Running runs stop at a step boundary and keep their checkpoint; a restart resumes them.
         runs.stop()
-        sources.forEach { $0.cancel() }
         database.close()
         logger.info("stopped")
     }

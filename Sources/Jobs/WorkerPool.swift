@@ -29,6 +29,8 @@ public final class WorkerPool: Sendable {
         var wakes = 0
         var running: [String: JobContext] = [:]
         var liveThreads = 0
+        /// Claims are failing (the store is down): only the first failure of a streak is a warning.
+        var claimsFailing = false
     }
 
     /// `kinds` empty means every kind. `owner` names this pool in `lease_owner`; it must be unique
@@ -124,12 +126,18 @@ public final class WorkerPool: Sendable {
 
     private func claim() -> JobRecord? {
         do {
-            return try database.write { [kinds, owner, lease] connection in
+            let job = try database.write { [kinds, owner, lease] connection in
                 try JobQueue.claim(kinds: kinds, owner: owner, lease: lease, on: connection)
             }
+            state.withLock { $0.claimsFailing = false }
+            return job
         } catch {
-            // The store is down or busy: wait a poll interval and try again.
-            logger.warning("claiming a job failed", metadata: ["error": "\(error)"])
+            // The store is down or busy: wait a poll interval and try again, warning once per outage.
+            let first = state.withLock { state -> Bool in
+                defer { state.claimsFailing = true }
+                return !state.claimsFailing
+            }
+            logger.log(level: first ? .warning : .debug, "claiming a job failed", metadata: ["error": "\(error)"])
             return nil
         }
     }

@@ -15,8 +15,7 @@ import Testing
     }
 
     func stop(_ app: Application) {
-        app.server.shutdown()
-        app.server.waitUntilStopped()
+        app.stop()
     }
 
     func json(_ response: RawClient.Response) throws -> [String: Any] {

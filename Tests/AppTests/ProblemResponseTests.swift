@@ -12,8 +12,7 @@ import Testing
                                   logger: Logger(label: "test"), migrator: TestStores.migrator)
         try app.start()
         defer {
-            app.server.shutdown()
-            app.server.waitUntilStopped()
+            app.stop()
         }
         try body(app.server.port)
     }
