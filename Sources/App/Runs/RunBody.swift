@@ -15,16 +15,16 @@ struct RunBody: Encodable, Sendable {
     var status: String
     var modelId: String?
     var referenceId: String?
-    var task: JSONTree?
-    var dataset: JSONTree?
-    var judge: JSONTree?
-    var hyperparameters: JSONTree?
-    var seed: JSONTree?
+    var task: JSONValue?
+    var dataset: JSONValue?
+    var judge: JSONValue?
+    var hyperparameters: JSONValue?
+    var seed: JSONValue?
     var warnings: [String]
     var progress: Progress
     var attempts: Int
     var error: String?
-    var result: JSONTree?
+    var result: JSONValue?
     var outputModelId: String?
     var createdBy: String
     var createdAt: Date
@@ -33,7 +33,7 @@ struct RunBody: Encodable, Sendable {
     var updatedAt: Date
 
     init(_ run: RunRecord) {
-        let spec = JSONTree(text: run.spec)
+        let spec = JSONValue(text: run.spec)
         id = run.id
         name = run.name
         algorithm = run.algorithm
@@ -51,7 +51,7 @@ struct RunBody: Encodable, Sendable {
                             fraction: run.totalSteps > 0 ? Double(step) / Double(run.totalSteps) : (run.status == .succeeded ? 1 : 0))
         attempts = run.attempts
         error = run.error
-        result = run.result.map(JSONTree.init(text:))
+        result = run.result.map(JSONValue.init(text:))
         outputModelId = run.outputModelID
         createdBy = run.createdBy
         createdAt = run.createdAt

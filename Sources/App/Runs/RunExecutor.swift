@@ -90,7 +90,7 @@ struct RunJob {
         }
     }
 
-    func finish(_ status: RunStatus, error: String? = nil, result: JSONTree? = nil) throws {
+    func finish(_ status: RunStatus, error: String? = nil, result: JSONValue? = nil) throws {
         let runID = runID, text = result?.text
         try environment.database.write { connection in
             _ = try RunRepository.finish(id: runID, status: status, error: error, result: text, on: connection)
@@ -99,19 +99,19 @@ struct RunJob {
     }
 
     /// The exact tabular updates: instant, so they are not checkpointed; a restart recomputes them.
-    func runTabular(_ tabular: TabularRun) throws -> JSONTree {
+    func runTabular(_ tabular: TabularRun) throws -> JSONValue {
         let recorder = RunRecorder(runID: runID, database: environment.database, signal: environment.signal)
         let outcome = try tabular.run { step, metrics in
             try context.checkCancellation()
             try recorder.record(step: step, metrics: metrics)
         }
         try recorder.flush()
-        var result: [String: JSONTree] = [
-            "policy": .array(outcome.policy.probabilities.map(JSONTree.number)),
+        var result: [String: JSONValue] = [
+            "policy": .array(outcome.policy.probabilities.map(JSONValue.number)),
             "iterations": .number(Double(tabular.iterations)),
         ]
-        if let average = outcome.averagePolicy { result["average_policy"] = .array(average.probabilities.map(JSONTree.number)) }
-        if let equilibrium = outcome.equilibrium { result["equilibrium"] = .array(equilibrium.probabilities.map(JSONTree.number)) }
+        if let average = outcome.averagePolicy { result["average_policy"] = .array(average.probabilities.map(JSONValue.number)) }
+        if let equilibrium = outcome.equilibrium { result["equilibrium"] = .array(equilibrium.probabilities.map(JSONValue.number)) }
         for (key, value) in outcome.summary where !key.hasPrefix("policy/") { result[key] = .number(value) }
         return .object(result)
     }

@@ -36,7 +36,7 @@ extension RunJob {
         let architecture = String(decoding: try JSONEncoder().encode(trained.config), as: UTF8.self)
         let bytes = LoadedModel(trunk: trained, head: nil).checkpoint(kind: "policy").encoded()
         let name = run.name ?? "\(run.algorithm) \(runID)"
-        var result: [String: JSONTree] = ["steps": .number(Double(outcome.steps))]
+        var result: [String: JSONValue] = ["steps": .number(Double(outcome.steps))]
         for (key, value) in outcome.summary where value.isFinite { result[key] = .number(value) }
         let summary = result, parentID = run.modelID, seed = Int(spec.seed), parameterCount = trained.parameterCount
         // The policy and the run's end are one transaction: a crash between them cannot store the policy twice.
@@ -46,7 +46,7 @@ extension RunJob {
                                                    checkpoint: bytes, on: connection)
             var result = summary
             result["model_id"] = .string(model.id)
-            try RunRepository.finish(id: runID, status: .succeeded, result: JSONTree.object(result).text, outputModelID: model.id, on: connection)
+            try RunRepository.finish(id: runID, status: .succeeded, result: JSONValue.object(result).text, outputModelID: model.id, on: connection)
         }
         environment.signal.notify()
     }

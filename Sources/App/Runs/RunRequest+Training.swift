@@ -24,8 +24,8 @@ struct DatasetFilter: Sendable {
         PreferenceFilter(annotator: annotator, dataset: dataset, since: since, until: until)
     }
 
-    var tree: JSONTree {
-        var fields: [String: JSONTree] = ["until": .string(ISO8601Time.string(until))]
+    var tree: JSONValue {
+        var fields: [String: JSONValue] = ["until": .string(ISO8601Time.string(until))]
         if let dataset { fields["dataset"] = .string(dataset) }
         if let annotator { fields["annotator"] = .string(annotator) }
         if let since { fields["since"] = .string(ISO8601Time.string(since)) }
@@ -108,7 +108,7 @@ extension RunRequest {
     }
 }
 
-extension JSONTree {
+extension JSONValue {
     init(hyper: HyperValue) {
         switch hyper {
         case .number(let value): self = .number(value)

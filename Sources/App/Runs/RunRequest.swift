@@ -22,7 +22,7 @@ struct RunRequest {
     var seed: Int
     var warnings: [String]
     /// The request as stored: what was posted, with defaults filled in.
-    var spec: JSONTree
+    var spec: JSONValue
     /// Steps the progress counts to.
     var totalSteps: Int
 
@@ -39,8 +39,8 @@ struct RunRequest {
         if taskObject == nil, body.fields["dataset"] == nil {
             throw AppError.invalidField("task", "a run needs a task ({\"kind\": \"tabular\", ...} or {\"kind\": \"text\", \"name\": ...}) or a dataset filter")
         }
-        var stored: [String: JSONTree] = [:]
-        for (key, value) in body.fields { stored[key] = JSONTree(value) }
+        var stored: [String: JSONValue] = [:]
+        for (key, value) in body.fields { stored[key] = JSONValue(value) }
         stored["seed"] = .number(Double(seed))
         if let taskObject, try taskObject.oneOf("kind", ["tabular", "text"], required: true) == "tabular" {
             for key in ["model", "reference", "dataset"] where body.fields[key] != nil {
@@ -56,7 +56,7 @@ struct RunRequest {
             modelID = nil
             referenceID = nil
             stored["judge"] = .string("matrix")
-            var effective: [String: JSONTree] = [:]
+            var effective: [String: JSONValue] = [:]
             if algorithm != "dpo" { effective["iterations"] = .number(Double(run.iterations)) }
             if let beta = run.beta { effective["beta"] = .number(beta) }
             if let eta = run.eta { effective["eta"] = .number(eta) }
@@ -75,7 +75,7 @@ struct RunRequest {
                 throw AppError.invalidField("model", "\(algorithm) needs the id of the policy to train")
             }
             stored["judge"] = .string(source.judge)
-            stored["hyperparameters"] = .object(spec.values.mapValues(JSONTree.init(hyper:)))
+            stored["hyperparameters"] = .object(spec.values.mapValues(JSONValue.init(hyper:)))
             if let filter = source.filter { stored["dataset"] = filter.tree }
             if let referenceID { stored["reference"] = .string(referenceID) }
         }

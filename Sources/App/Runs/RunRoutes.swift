@@ -127,9 +127,9 @@ struct RunEventStream {
             guard let run else { return }
             var out: [UInt8] = []
             for (step, metrics) in steps {
-                var values: [String: JSONTree] = [:]
-                for metric in metrics { values[metric.key] = metric.value.map(JSONTree.number) ?? .null }
-                let data = JSONTree.object(["step": .number(Double(step)), "metrics": .object(values)]).text
+                var values: [String: JSONValue] = [:]
+                for metric in metrics { values[metric.key] = metric.value.map(JSONValue.number) ?? .null }
+                let data = JSONValue.object(["step": .number(Double(step)), "metrics": .object(values)]).text
                 out += ServerSentEvent(event: "metrics", id: String(step), data: data).bytes
                 after = step
             }
