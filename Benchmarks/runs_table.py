@@ -46,7 +46,9 @@ def main():
     parser.add_argument("--tasks", default="arithmetic,styles")
     parser.add_argument("--algorithms", default="dpo,sppo,inpo,nash_mp,nash_md")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hyper", default="{}", help='per-algorithm overrides, e.g. {"dpo": {"beta": 1}}')
     args = parser.parse_args()
+    overrides = json.loads(args.hyper)
     rows = []
     for task_name in args.tasks.split(","):
         task = {"kind": "text", "name": task_name}
@@ -57,7 +59,7 @@ def main():
                           "steps": ref["progress"]["total_steps"]}), flush=True)
         for algorithm in args.algorithms.split(","):
             done = run(args.url, args.token, {"algorithm": algorithm, "model": ref["output_model_id"], "task": task,
-                                              "seed": args.seed})
+                                              "seed": args.seed, "hyperparameters": overrides.get(algorithm, {})})
             result = done.get("result") or {}
             hyper = done["hyperparameters"]
             iterations = hyper.get("iterations") or 1
