@@ -101,7 +101,9 @@ import TestSupport
         pool.start()
         let id = try enqueue(database)
         pool.wake()
-        #expect(try waitUntil(seconds: 10) { try job(database, id)?.status == .running })
+        // Wait for the handler itself: a job claimed but not yet handed to it when `stop` begins is
+        // released without running, and then no handler would see the shutdown.
+        #expect(waitUntil(seconds: 10) { seen.withLock { $0.count } == 1 })
         #expect(pool.stop(timeout: .seconds(10)))
         let released = try #require(try job(database, id))
         #expect(released.status == .queued && released.attempts == 0 && released.leaseOwner == nil)
@@ -110,7 +112,8 @@ import TestSupport
         let next = WorkerPool(database: database, kinds: ["k"], threads: 1, lease: .seconds(1), pollInterval: .milliseconds(50), handler: handler)
         next.start()
         defer { next.stop(timeout: .seconds(5)) }
-        #expect(try waitUntil(seconds: 10) { try job(database, id)?.status == .running && job(database, id)?.leaseOwner == next.owner })
+        #expect(waitUntil(seconds: 10) { seen.withLock { $0.count } == 2 })
+        #expect(try job(database, id)?.leaseOwner == next.owner)
         #expect(seen.withLock { $0.map(\.attempt) } == [1, 1])
     }
 
