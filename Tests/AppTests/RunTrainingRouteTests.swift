@@ -98,6 +98,11 @@ import TestSupport
         #expect(try refused(["algorithm": "dpo", "model": model, "task": Self.arithmetic, "dataset": ["dataset": "d"]]) == (422, "dataset"))
         #expect(try refused(["algorithm": "dpo", "model": model, "dataset": ["since": "yesterday"]]) == (422, "dataset.since"))
         #expect(try refused(["algorithm": "sft", "task": Self.arithmetic, "reference": model]) == (422, "reference"))
+        // Sizes that would exhaust memory are refused, not attempted.
+        #expect(try refused(["algorithm": "sft", "task": Self.arithmetic, "hyperparameters": ["batch_size": 100_000]])
+            == (422, "hyperparameters.batch_size"))
+        #expect(try refused(["algorithm": "sppo", "model": model, "task": Self.arithmetic, "hyperparameters": ["samples_per_prompt": 1000]])
+            == (422, "hyperparameters.samples_per_prompt"))
         #expect(try app.count("runs") == 0)
         // A JSON null is an absent field.
         let nulls = try app.call("POST", "/v1/runs", as: "researcher", json: [

@@ -3,8 +3,8 @@ struct HyperRule: Sendable {
     enum Kind: Sendable {
         /// A finite number in `range` (`openLow`: strictly above the lower bound).
         case number(ClosedRange<Double>, openLow: Bool)
-        /// A whole number ≥ `minimum`.
-        case count(minimum: Int)
+        /// A whole number in `minimum...maximum`.
+        case count(minimum: Int, maximum: Int)
         /// One of the listed strings.
         case choice([String])
     }
@@ -18,8 +18,10 @@ struct HyperRule: Sendable {
     static func fraction(_ d: Double, max: Double = 1) -> HyperRule {
         HyperRule(kind: .number(0...max, openLow: false), defaultValue: .number(d))
     }
-    static func count(_ d: Int, minimum: Int = 1) -> HyperRule {
-        HyperRule(kind: .count(minimum: minimum), defaultValue: .number(Double(d)))
+    /// `maximum` bounds what a count costs in memory: sizes of one batch or one iteration's data are
+    /// capped well below what would exhaust the machine; step counts only cost time (runs can be cancelled).
+    static func count(_ d: Int, minimum: Int = 1, maximum: Int = 1_000_000) -> HyperRule {
+        HyperRule(kind: .count(minimum: minimum, maximum: maximum), defaultValue: .number(Double(d)))
     }
     static func choice(_ d: String, _ options: [String]) -> HyperRule {
         HyperRule(kind: .choice(options), defaultValue: .string(d))
@@ -34,9 +36,9 @@ struct HyperRule: Sendable {
                 let high = range.upperBound < .greatestFiniteMagnitude ? " and ≤ \(range.upperBound)" : ""
                 throw TrainingSpecError(field: field, message: "must be \(low)\(high), got \(x)")
             }
-        case let (.count(minimum), .number(x)):
-            guard x.isFinite, x == x.rounded(), x >= Double(minimum), x <= 1_000_000 else {
-                throw TrainingSpecError(field: field, message: "must be a whole number in \(minimum)...1000000")
+        case let (.count(minimum, maximum), .number(x)):
+            guard x.isFinite, x == x.rounded(), x >= Double(minimum), x <= Double(maximum) else {
+                throw TrainingSpecError(field: field, message: "must be a whole number in \(minimum)...\(maximum)")
             }
         case let (.choice(options), .string(s)):
             guard options.contains(s) else {
@@ -71,21 +73,21 @@ extension TrainingSpec {
         var rules: [String: HyperRule] = [
             "learning_rate": .positive(3e-4, max: 1),
             "weight_decay": .fraction(0),
-            "batch_size": .count(16),
+            "batch_size": .count(16, maximum: 512),
             "max_grad_norm": .positive(1),
             "checkpoint_every": .count(20),
             // Samples per eval prompt for the final evaluation; 0 skips it.
-            "eval_samples": .count(32, minimum: 0),
+            "eval_samples": .count(32, minimum: 0, maximum: 1024),
         ]
         // Sampling of online data: temperature and a cap on new tokens (0 = the task's own cap).
         let sampling: [String: HyperRule] = [
             "temperature": .positive(1, max: 10),
-            "max_new_tokens": .count(0, minimum: 0),
+            "max_new_tokens": .count(0, minimum: 0, maximum: 256),
         ]
         let online: [String: HyperRule] = [
             "iterations": .count(8),
             "steps_per_iteration": .count(12),
-            "prompts_per_iteration": .count(32),
+            "prompts_per_iteration": .count(32, maximum: 512),
         ]
         switch algorithm {
         case .sft:
@@ -101,22 +103,22 @@ extension TrainingSpec {
             // TRL averages per token for IPO, OpenRLHF sums; the API makes the user-visible default explicit.
             rules["ipo_normalization"] = .choice("per_token", ["per_token", "sum"])
             // Offline dataset from a task: pairs sampled from π_ref per training prompt.
-            rules["pairs_per_prompt"] = .count(4)
+            rules["pairs_per_prompt"] = .count(4, maximum: 256)
         case .sppo:
             rules.merge(sampling) { $1 }
             rules.merge(online) { $1 }
-            rules["samples_per_prompt"] = .count(5, minimum: 2)   // K = 5 as the SPPO pipeline
+            rules["samples_per_prompt"] = .count(5, minimum: 2, maximum: 64)   // K = 5 as the SPPO pipeline
             rules["eta"] = .positive(4)                            // SPPO code: 1/beta = 1000 for LLMs
         case .inpo:
             rules.merge(sampling) { $1 }
             rules.merge(online) { $1 }
-            rules["samples_per_prompt"] = .count(4, minimum: 2)   // consecutive samples form labelled pairs
+            rules["samples_per_prompt"] = .count(4, minimum: 2, maximum: 64)   // consecutive samples form labelled pairs
             rules["beta"] = .positive(0.1)                         // INPO's τ (KL to π_ref)
             rules["eta"] = .positive(2)                            // OMD step η; requires η·τ ≤ 1
         case .nashMP:
             rules.merge(sampling) { $1 }
             rules.merge(online) { $1 }
-            rules["samples_per_prompt"] = .count(4, minimum: 2)
+            rules["samples_per_prompt"] = .count(4, minimum: 2, maximum: 64)
             rules["beta"] = .positive(0.1)
             rules["eta"] = .positive(2)                            // ≤ 2 for the linear rate (warning above)
             rules["prox_solver"] = .choice("regression", ["regression", "policy_gradient"])
