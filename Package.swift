@@ -8,12 +8,17 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The numeric modules are compiled with -O in debug builds too: unoptimised, a test that trains a policy
+// for a few hundred steps runs 10–20× slower, so `make test` could only afford toy-sized runs of the
+// algorithms it is meant to check. Everything else (servers, storage, the tests) stays -Onone.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 // Opt-in CPU tuning for the hand-written kernels (GELU, softmax, layer norm, AdamW): e.g.
 // `PREFLAB_TARGET_CPU=haswell swift build -c release` lets them use AVX2/FMA. Off by default so the
 // binary runs on any x86-64; OpenBLAS picks its own kernels at run time either way.
 let kernelSettings: [SwiftSetting] = strict + (Context.environment["PREFLAB_TARGET_CPU"].map {
     [.unsafeFlags(["-target-cpu", $0])]
-} ?? [])
+} ?? []) + optimisedInDebug
 
 let package = Package(
     name: "PrefLab",
@@ -36,7 +41,7 @@ let package = Package(
 
         // Pure HTTP/1.1 parsing and serialising.
         .target(name: "HTTP1", swiftSettings: strict),
-        .target(name: "Alignment", dependencies: ["Policy", "Tensor"], swiftSettings: strict),
+        .target(name: "Alignment", dependencies: ["Policy", "Tensor"], swiftSettings: strict + optimisedInDebug),
         // The hand-written server over POSIX sockets.
         .target(
             name: "HTTPServer",

@@ -45,35 +45,50 @@ def main():
     parser.add_argument("token")
     parser.add_argument("--tasks", default="arithmetic,styles")
     parser.add_argument("--algorithms", default="dpo,sppo,inpo,nash_mp,nash_md")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", default="1", help="comma-separated; each seed trains its own reference")
     parser.add_argument("--hyper", default="{}", help='per-algorithm overrides, e.g. {"dpo": {"beta": 1}}')
     args = parser.parse_args()
     overrides = json.loads(args.hyper)
     rows = []
-    for task_name in args.tasks.split(","):
-        task = {"kind": "text", "name": task_name}
-        ref = run(args.url, args.token, {"name": task_name + "-ref", "algorithm": "sft", "task": task, "seed": args.seed})
-        if ref["status"] != "succeeded":
-            raise SystemExit("SFT failed: %s" % ref.get("error"))
-        print(json.dumps({"task": task_name, "algorithm": "sft", "seconds": round(seconds(ref), 2),
-                          "steps": ref["progress"]["total_steps"]}), flush=True)
-        for algorithm in args.algorithms.split(","):
-            done = run(args.url, args.token, {"algorithm": algorithm, "model": ref["output_model_id"], "task": task,
-                                              "seed": args.seed, "hyperparameters": overrides.get(algorithm, {})})
-            result = done.get("result") or {}
-            hyper = done["hyperparameters"]
-            iterations = hyper.get("iterations") or 1
-            row = {
-                "task": task_name, "algorithm": algorithm, "status": done["status"],
-                "win_rate": result.get("eval/win_rate"), "low": result.get("eval/win_rate_low"),
-                "high": result.get("eval/win_rate_high"), "exploitability": result.get("eval/exploitability"),
-                "reference_exploitability": result.get("eval/reference_exploitability"),
-                "seconds": round(seconds(done), 2), "iterations": iterations,
-                "seconds_per_iteration": round(seconds(done) / iterations, 3), "error": done.get("error"),
-            }
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+    for seed in [int(x) for x in args.seeds.split(",")]:
+        for task_name in args.tasks.split(","):
+            rows += run_task(args, overrides, task_name, seed)
     print()
+    if len(set(r["seed"] for r in rows)) == 1:
+        print_single(rows)
+    else:
+        print_aggregate(rows)
+    return 0 if all(r["status"] == "succeeded" for r in rows) else 1
+
+
+def run_task(args, overrides, task_name, seed):
+    task = {"kind": "text", "name": task_name}
+    ref = run(args.url, args.token, {"name": task_name + "-ref", "algorithm": "sft", "task": task, "seed": seed})
+    if ref["status"] != "succeeded":
+        raise SystemExit("SFT failed: %s" % ref.get("error"))
+    print(json.dumps({"task": task_name, "algorithm": "sft", "seed": seed, "seconds": round(seconds(ref), 2),
+                      "steps": ref["progress"]["total_steps"]}), flush=True)
+    rows = []
+    for algorithm in args.algorithms.split(","):
+        done = run(args.url, args.token, {"algorithm": algorithm, "model": ref["output_model_id"], "task": task,
+                                          "seed": seed, "hyperparameters": overrides.get(algorithm, {})})
+        result = done.get("result") or {}
+        hyper = done["hyperparameters"]
+        iterations = hyper.get("iterations") or 1
+        row = {
+            "task": task_name, "algorithm": algorithm, "seed": seed, "status": done["status"],
+            "win_rate": result.get("eval/win_rate"), "low": result.get("eval/win_rate_low"),
+            "high": result.get("eval/win_rate_high"), "exploitability": result.get("eval/exploitability"),
+            "reference_exploitability": result.get("eval/reference_exploitability"),
+            "seconds": round(seconds(done), 2), "iterations": iterations,
+            "seconds_per_iteration": round(seconds(done) / iterations, 3), "error": done.get("error"),
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def print_single(rows):
     print("| task | algorithm | win rate vs reference (95% CI) | exploitability (reference) | s / iteration (iterations) |")
     print("|---|---|---|---|---|")
     for r in rows:
@@ -83,8 +98,31 @@ def main():
         print("| %s | %s | %.3f (%.3f–%.3f) | %.3f (%.3f) | %.2f (%d) |" % (
             r["task"], r["algorithm"], r["win_rate"], r["low"], r["high"], r["exploitability"],
             r["reference_exploitability"], r["seconds_per_iteration"], r["iterations"]))
-    return 0 if all(r["status"] == "succeeded" for r in rows) else 1
 
+
+def print_aggregate(rows):
+    seeds = sorted(set(r["seed"] for r in rows))
+    print("Seeds %s (each with its own reference); mean (min–max) over seeds." % ",".join(map(str, seeds)))
+    print()
+    print("| task | algorithm | win rate vs reference | lowest 95% CI bound | exploitability | reference's | s / iteration (iterations) |")
+    print("|---|---|---|---|---|---|---|")
+    keys = []
+    for r in rows:
+        if (r["task"], r["algorithm"]) not in keys:
+            keys.append((r["task"], r["algorithm"]))
+    for task, algorithm in keys:
+        group = [r for r in rows if r["task"] == task and r["algorithm"] == algorithm]
+        ok = [r for r in group if r["status"] == "succeeded"]
+        if len(ok) < len(group):
+            print("| %s | %s | %d of %d runs failed | | | | |" % (task, algorithm, len(group) - len(ok), len(group)))
+            continue
+
+        def spread(key):
+            values = [r[key] for r in ok]
+            return "%.3f (%.3f–%.3f)" % (sum(values) / len(values), min(values), max(values))
+        print("| %s | %s | %s | %.3f | %s | %s | %.2f (%d) |" % (
+            task, algorithm, spread("win_rate"), min(r["low"] for r in ok), spread("exploitability"),
+            spread("reference_exploitability"), sum(r["seconds_per_iteration"] for r in ok) / len(ok), ok[0]["iterations"]))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -103,6 +103,13 @@ import TestSupport
             == (422, "hyperparameters.batch_size"))
         #expect(try refused(["algorithm": "sppo", "model": model, "task": Self.arithmetic, "hyperparameters": ["samples_per_prompt": 1000]])
             == (422, "hyperparameters.samples_per_prompt"))
+        // A policy too short for the task's prompts and responses is refused before it is queued.
+        let short = try #require(try app.call("POST", "/v1/models", as: "researcher", json: [
+            "name": "short", "architecture": ["layers": 1, "dim": 16, "heads": 2, "context": 8],
+        ]).json["id"] as? String)
+        #expect(try refused(["algorithm": "dpo", "model": short, "task": Self.arithmetic]) == (422, "model"))
+        #expect(try refused(["algorithm": "inpo", "model": model, "task": Self.arithmetic, "hyperparameters": ["max_new_tokens": 40]])
+            == (422, "model"))
         #expect(try app.count("runs") == 0)
         // A JSON null is an absent field.
         let nulls = try app.call("POST", "/v1/runs", as: "researcher", json: [

@@ -8,9 +8,11 @@ public import Policy
 ///
 /// No reward model represents a cycle, so the DPO family fits a Bradley–Terry ranking that depends on where
 /// its pairs came from (algorithms.md §1.5, §6.3) and collapses onto its top style, while the Nash methods
-/// head for the mixed equilibrium (≈ (0.31, 0.44, 0.24, 0.01) at β = 0.1, exploitability 0.06, win rate
-/// 0.57 against the reference; 0 exploitability and no hush at β → 0). The SFT data is skewed
-/// 10 : 5 : 2 : 3 (calm : loud : digits : hush), so the reference is exploitable (by loud, 0.2).
+/// head for the mixed equilibrium (≈ (0.29, 0.43, 0.26, 0.02) at β = 0.1, exploitability 0.06, win rate
+/// 0.59 against the reference; 0 exploitability and no hush at β → 0). The SFT data is skewed
+/// 8 : 5 : 2 : 5 (calm : loud : digits : hush), so the reference is exploitable (by loud, 0.195) and a quarter
+/// of it is the dominated hush: every method can improve on it by dropping hush, and only the Nash methods
+/// aim to mix the three styles rather than collapse onto one.
 public struct StylesTask: TextTask {
     /// P(winner ≻ loser) along the cycle.
     public var dominance: Double = 0.9
@@ -35,8 +37,8 @@ public struct StylesTask: TextTask {
 
     public var sftExamples: [SFTExample] {
         let tok = ByteTokenizer()
-        // 10 calm, 5 loud, 2 digits, 3 hush per prompt, cycling through each style's words.
-        let shares = [10, 5, 2, 3]
+        // 8 calm, 5 loud, 2 digits, 5 hush per prompt, cycling through each style's words.
+        let shares = [8, 5, 2, 5]
         return trainPrompts.enumerated().flatMap { p, prompt in
             shares.enumerated().flatMap { style, count in
                 (0..<count).map { i in

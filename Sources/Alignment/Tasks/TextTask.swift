@@ -36,6 +36,18 @@ extension TextTask {
         ByteTokenizer().encode(prompt, bos: true)
     }
 
+    /// Positions a policy needs to run `spec` on this task: the longest prompt (BOS included) plus the
+    /// response budget (`max_new_tokens`, else the task's cap), or for SFT the longest supervised example.
+    /// A policy with a shorter context cannot sample or score the task, so runs check this before they start.
+    public func contextNeeded(for spec: TrainingSpec) -> Int {
+        if spec.algorithm == .sft {
+            return sftExamples.map { $0.prompt.count + $0.response.count }.max() ?? 0
+        }
+        let prompt = (trainPrompts + evalPrompts).map { promptTokens($0).count }.max() ?? 0
+        let cap = spec.count("max_new_tokens")
+        return prompt + (cap > 0 ? cap : sampling.maxNewTokens)
+    }
+
     /// The task's reference policy: `referenceConfig` initialised from `seed`, then SFT on `sftExamples`.
     public func trainReference(seed: UInt64 = 0) throws(PolicyError) -> GPT {
         let model = try GPT(config: referenceConfig, seed: seed)

@@ -122,19 +122,23 @@ extension TrainingRun {
                 NashMPExample(pair: againstReference[$0], anchorChosen: picks[$0].anchorChosen, anchorRejected: picks[$0].anchorRejected)
             })
         default:
-            let eps = spec.number("label_smoothing")
+            let eps = spec.number("label_smoothing"), alpha = spec.number("rpo_alpha")
+            // Any DPO loss takes RPO's NLL term on the chosen responses when `rpo_alpha` > 0, as in TRL.
+            func value<O: PreferenceObjective>(_ objective: O) -> ObjectiveValue<PairGradient>
+            where O.Example == PreferencePair, O.Gradient == PairGradient {
+                alpha > 0 ? RPO(objective, alpha: alpha).evaluate(againstReference) : objective.evaluate(againstReference)
+            }
             switch spec.string("loss_type") {
-            case "hinge": return DPOHinge(beta: beta).evaluate(againstReference)
+            case "hinge": return value(DPOHinge(beta: beta))
             case "ipo":
                 let norm: IPO.Normalization = spec.string("ipo_normalization") == "sum" ? .summed : .perToken
-                return IPO(beta: beta, normalization: norm).evaluate(againstReference)
-            case "robust": return RobustDPO(beta: beta, labelSmoothing: eps).evaluate(againstReference)
-            case "sppo_hard": return SPPOHard(beta: beta).evaluate(againstReference)
-            case "cdpo": return CDPO(beta: beta, labelSmoothing: eps).evaluate(againstReference)
+                return value(IPO(beta: beta, normalization: norm))
+            case "robust": return value(RobustDPO(beta: beta, labelSmoothing: eps))
+            case "sppo_hard": return value(SPPOHard(beta: beta))
+            case "cdpo": return value(CDPO(beta: beta, labelSmoothing: eps))
             default:
                 // TRL ≤ v0.12 semantics: "sigmoid" with label smoothing is cDPO.
-                return eps > 0 ? CDPO(beta: beta, labelSmoothing: eps).evaluate(againstReference)
-                    : DPOSigmoid(beta: beta).evaluate(againstReference)
+                return eps > 0 ? value(CDPO(beta: beta, labelSmoothing: eps)) : value(DPOSigmoid(beta: beta))
             }
         }
     }

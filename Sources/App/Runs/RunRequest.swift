@@ -1,5 +1,6 @@
 import Alignment
 import Foundation
+import Policy
 import Storage
 
 /// A validated `POST /v1/runs` body. Validation runs twice on the same JSON: when the run is posted
@@ -82,8 +83,8 @@ struct RunRequest {
         spec = .object(stored)
     }
 
-    /// The models named by the request exist and are policies with one architecture (422 naming
-    /// `model` or `reference` otherwise).
+    /// The models named by the request exist, are policies with one architecture, and (on a text task)
+    /// have the context the task needs (422 naming `model` or `reference` otherwise).
     func checkModels(on connection: any SQLConnection) throws {
         var architecture: String?
         for (field, id) in [("model", modelID), ("reference", referenceID)] {
@@ -96,6 +97,13 @@ struct RunRequest {
                 throw AppError.invalidField(field, "model and reference must share one architecture")
             }
             architecture = record.architecture
+            if case .training(let spec, let source) = task, let textTask = source.task,
+               let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
+                let needed = textTask.contextNeeded(for: spec)
+                guard config.context >= needed else {
+                    throw AppError.invalidField(field, "\(id) has a context of \(config.context) tokens; task '\(textTask.name)' needs \(needed) (its longest prompt and the response budget)")
+                }
+            }
         }
     }
 

@@ -35,6 +35,10 @@ import Testing
         // SPPO has no KL-to-reference term, so it has no beta (its step is eta).
         #expect(field("sppo", ["beta": .number(0.1)]) == "hyperparameters.beta")
         #expect(field("dpo", ["loss_type": .string("ipo"), "ipo_normalization": .string("sum")]) == nil)
+        // RPO's NLL weight goes with any DPO loss (as TRL's rpo_alpha), never below 0, and only with DPO.
+        #expect(field("dpo", ["loss_type": .string("hinge"), "rpo_alpha": .number(1)]) == nil)
+        #expect(field("dpo", ["rpo_alpha": .number(-0.1)]) == "hyperparameters.rpo_alpha")
+        #expect(field("inpo", ["rpo_alpha": .number(0.1)]) == "hyperparameters.rpo_alpha")
     }
 
     @Test func nashMPWarnsAboveEtaTwo() throws {
