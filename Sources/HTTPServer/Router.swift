@@ -148,7 +148,17 @@ public struct Router: HTTPResponder {
     private func lookup(method: HTTPMethod, rawPath: String) -> Result<Found, RoutingError> {
         var node = root
         var parameters: [String: String] = [:]
-        for part in rawPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+        let path = rawPath.utf8
+        var cursor = path.startIndex
+        while cursor != path.endIndex {
+            // The next non-empty segment, without building an array of them.
+            guard path[cursor] != UInt8(ascii: "/") else {
+                cursor = path.index(after: cursor)
+                continue
+            }
+            let end = path[cursor...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            let part = path[cursor..<end]
+            cursor = end
             guard let segment = PercentDecoding.decode(part, plusAsSpace: false) else {
                 return .failure(RoutingError(kind: .notFound, method: method.rawValue, path: rawPath))
             }

@@ -28,4 +28,13 @@ import Testing
         let items = (0..<5).map(preference)
         #expect(FastJSON.encodeList(items) == Array(try JSONResponse.encoder.encode(ListBody(items: items, nextPageToken: nil))))
     }
+
+    /// Timestamps are UTC with six fractional digits, before 1970 too.
+    @Test func timestampsAreRFC3339WithMicroseconds() {
+        #expect(ISO8601Time.string(Date(timeIntervalSince1970: 1_700_000_000.123456)) == "2023-11-14T22:13:20.123456Z")
+        #expect(ISO8601Time.string(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500000Z")
+        #expect(ISO8601Time.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000Z")
+        #expect(ISO8601Time.bytes(Date(timeIntervalSince1970: 4_102_444_799.999999)) == Array("2099-12-31T23:59:59.999999Z".utf8))
+        #expect(ISO8601Time.string(Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00.000000Z")
+    }
 }

@@ -15,12 +15,13 @@ enum FastJSON {
             first = false
             out.append(UInt8(ascii: "\""))
             name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
         key("annotator"); string(p.annotator, into: &out)
         key("choice"); string(p.choice.rawValue, into: &out)
         if let v = p.comparisonID { key("comparison_id"); string(v, into: &out) }
-        key("created_at"); string(ISO8601Time.string(p.createdAt), into: &out)
+        key("created_at"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: ISO8601Time.bytes(p.createdAt)); out.append(UInt8(ascii: "\""))
         if let v = p.dataset { key("dataset"); string(v, into: &out) }
         key("id"); string(p.id, into: &out)
         key("prompt"); string(p.prompt, into: &out)

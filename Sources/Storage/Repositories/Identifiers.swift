@@ -67,12 +67,22 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 /// Lower-case hex of `bytes`, without `String(format:)`, which is slow on Linux.
+///
+/// Inlinable so each caller gets it specialised to its sequence (a digest, bytes): every
+/// authenticated request hashes its token and looks it up by this text.
+@inlinable
 package func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
+    out.reserveCapacity(2 * bytes.underestimatedCount)
     for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
+        out.append(hexDigit(byte >> 4))
+        out.append(hexDigit(byte & 0x0F))
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// The lowercase hex digit of a nibble.
+@inlinable @inline(__always)
+package func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
 }

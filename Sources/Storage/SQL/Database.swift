@@ -60,8 +60,9 @@ public final class Database: Sendable {
         try committer.write(body)
     }
 
-    /// Like `write`, without waiting: `completion` gets the result on a writer thread
-    /// once the transaction is durable. It must be quick (it delays the next batch).
+    /// Like `write`, without waiting: `completion` gets the result on the writer's completion
+    /// thread once the transaction is durable. It should be quick: it delays the other callers
+    /// of its batch (not the next batch, which the writer is already running).
     public func writeAsync<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T,
                                         completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         committer.submit({ try body($0) }) { outcome in

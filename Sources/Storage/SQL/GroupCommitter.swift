@@ -7,11 +7,18 @@ import Synchronization
 /// so one failure does not undo the others) and commits once. A caller returns
 /// only after the commit that holds its write is durable, so a 2xx built on it
 /// survives `kill -9` — and one fsync serves many requests.
+///
+/// Each writer hands its committed batch to a completion thread of its own, so
+/// answering a batch's callers (which sends their HTTP responses) overlaps the
+/// next batch's statements and fsync instead of delaying them: on SQLite, whose
+/// single writer is the ceiling of the whole service, that is the difference
+/// between sending and committing in turn and doing both at once.
 final class GroupCommitter: Sendable {
-    /// A write waiting for its transaction. The writer thread sets `outcome`, then
-    /// calls `complete` once the transaction holding it has committed or failed.
+    /// A write waiting for its transaction. The writer thread sets `outcome`; once the
+    /// transaction holding it has committed or failed, its completion thread calls `complete`.
     final class Pending: @unchecked Sendable {
-        // `outcome` is touched only by the writer thread that took this write in a batch.
+        // `outcome` is set only by the writer thread that took this write in a batch, and read
+        // by its completion thread after the batch passed through `Completions`' mutex.
         let body: @Sendable (any SQLConnection) throws -> any Sendable
         let completion: @Sendable (Result<any Sendable, any Error>) -> Void
         var outcome: Result<any Sendable, any Error> = .failure(StorageError(.failed, "not run"))
@@ -28,6 +35,39 @@ final class GroupCommitter: Sendable {
     private struct Queue {
         var pending: [Pending] = []
         var stopped = false
+    }
+
+    /// Committed (or failed) batches waiting for their callers to be told.
+    private final class Completions: Sendable {
+        private let batches = Mutex<(waiting: [[Pending]], stopped: Bool)>(([], false))
+        private let available = DispatchSemaphore(value: 0)
+
+        func enqueue(_ batch: [Pending]) {
+            batches.withLock { $0.waiting.append(batch) }
+            available.signal()
+        }
+
+        /// Called by the writer as it exits; batches already queued are still completed.
+        func stop() {
+            batches.withLock { $0.stopped = true }
+            available.signal()
+        }
+
+        func loop() {
+            while true {
+                let (waiting, stopped) = batches.withLock { state in
+                    defer { state.waiting.removeAll(keepingCapacity: true) }
+                    return (state.waiting, state.stopped)
+                }
+                for batch in waiting {
+                    for pending in batch { pending.complete() }
+                }
+                if waiting.isEmpty {
+                    if stopped { return }
+                    available.wait()
+                }
+            }
+        }
     }
 
     private let queue = Mutex(Queue())
@@ -49,7 +89,11 @@ final class GroupCommitter: Sendable {
         // SQLite: take the write lock up front so the batch never fails half-way on SQLITE_BUSY.
         beginSQL = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
         for (index, box) in connections.enumerated() {
-            let thread = Thread { [self] in self.writerLoop(box) }
+            let completions = Completions()
+            let answering = Thread { completions.loop() }
+            answering.name = "preflab-answer-\(index)"
+            answering.start()
+            let thread = Thread { [self] in self.writerLoop(box, completions: completions) }
             thread.name = "preflab-commit-\(index)"
             thread.start()
         }
@@ -75,8 +119,8 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Queues `body` for the next group transaction; `completion` runs on the writer
-    /// thread once that transaction is durable (or failed). Never blocks the caller.
+    /// Queues `body` for the next group transaction; `completion` runs on the writer's
+    /// completion thread once that transaction is durable (or failed). Never blocks the caller.
     func submit(_ body: @escaping @Sendable (any SQLConnection) throws -> any Sendable,
                 completion: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
         let pending = Pending(body, completion: completion)
@@ -95,7 +139,8 @@ final class GroupCommitter: Sendable {
         for _ in 0..<writers { available.signal() }
     }
 
-    private func writerLoop(_ box: ConnectionPool.Box) {
+    private func writerLoop(_ box: ConnectionPool.Box, completions: Completions) {
+        defer { completions.stop() }
         var connection = box.connection
         while true {
             if !healthy(connection), let fresh = try? reopen() { connection = fresh }
@@ -113,13 +158,15 @@ final class GroupCommitter: Sendable {
                 continue
             }
             commit(batch, on: connection)
+            completions.enqueue(batch)
         }
     }
 
     /// Runs the batch optimistically without savepoints (one round trip per
     /// statement saved twice over); if any write fails, the transaction is
     /// rolled back and the batch re-run with a savepoint around each write, so
-    /// the failure undoes only its own write.
+    /// the failure undoes only its own write. Sets every write's `outcome`;
+    /// the caller completes them.
     private func commit(_ batch: [Pending], on connection: any SQLConnection) {
         if batch.count > 1, runOptimistically(batch, on: connection) { return }
         do {
@@ -150,10 +197,9 @@ final class GroupCommitter: Sendable {
             try? connection.execute(script: "ROLLBACK")
             return finish(batch, failingAllWith: error)
         }
-        for pending in batch { pending.complete() }
     }
 
-    /// One transaction, no savepoints; true when it committed and every caller was answered.
+    /// One transaction, no savepoints; true when it committed and every write has its outcome.
     private func runOptimistically(_ batch: [Pending], on connection: any SQLConnection) -> Bool {
         do {
             try connection.execute(script: beginSQL)
@@ -176,17 +222,11 @@ final class GroupCommitter: Sendable {
             try? connection.execute(script: "ROLLBACK")
             return false
         }
-        for (pending, value) in zip(batch, values) {
-            pending.outcome = .success(value)
-            pending.complete()
-        }
+        for (pending, value) in zip(batch, values) { pending.outcome = .success(value) }
         return true
     }
 
     private func finish(_ batch: [Pending], failingAllWith error: any Error) {
-        for pending in batch {
-            pending.outcome = .failure(error)
-            pending.complete()
-        }
+        for pending in batch { pending.outcome = .failure(error) }
     }
 }

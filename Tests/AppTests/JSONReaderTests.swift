@@ -1,0 +1,95 @@
+@testable import App
+import Foundation
+import Testing
+
+/// The body reader must accept exactly what `JSONSerialization` accepts and produce the same values.
+@Suite struct JSONReaderTests {
+    static let valid = [
+        #"{}"#, #"[]"#, #" {"a": 1} "#, #"{"a":[1,2,{"b":null}],"c":"d"}"#, #"0"#, #"-0"#, #"12"#, #"-12.5e3"#, #"1E+2"#, #"1e-2"#,
+        #"true"#, #"false"#, #"null"#, #""plain""#, #""esc \" \\ \/ \b \f \n \r \t""#, #""\u00e9\u4e2d\ud83d\udc4b""#,
+        #""é 👋""#, #"{"a":1,"a":2}"#, #"[[[[[]]]]]"#, #"9223372036854775807"#, #"-9223372036854775808"#,
+        #"9223372036854775808"#, #"123456789012345678901234567890"#, #"0.1"#, #"{"k":"\u0000"}"#,
+        #"{"prompt":"Explain, 1","response_a":"A.","response_b":"B.","choice":"a","strength":2,"time_spent_ms":4310}"#,
+        "\t\r\n[1,\n2]\n",
+    ]
+    static let invalid = [
+        "", " ", "{", "}", "{\"a\" 1}", "{a:1}", "[1 2]", "01", "-", "+1", "1.", ".5", "1e", "1e+",
+        "NaN", "Infinity", "-Infinity", "tru", "nul", "truee", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\udc4b\"",
+        "\"a\u{01}b\"", "[1]]", "{} {}", "'a'", "[,1]", "{\"a\":}", "\"\\ud83d\\u0041\"",
+    ]
+
+    func reference(_ text: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+
+    func canonical(_ value: Any) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .fragmentsAllowed])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "<unserialisable>"
+    }
+
+    @Test(arguments: valid) func readsWhatJSONSerializationReads(text: String) throws {
+        let ours = try JSONReader.read(Array(text.utf8))
+        let theirs = try #require(reference(text), "JSONSerialization refuses \(text)")
+        #expect(canonical(ours) == canonical(theirs), "\(text)")
+    }
+
+    @Test(arguments: invalid) func refusesWhatJSONSerializationRefuses(text: String) {
+        #expect(reference(text) == nil, "JSONSerialization accepts \(text)")
+        #expect(throws: JSONReader.Invalid.self, "\(text)") { try JSONReader.read(Array(text.utf8)) }
+    }
+
+    /// RFC 8259 has no trailing commas; JSONSerialization lets them through, the reader does not.
+    @Test func trailingCommasAreRefused() {
+        for text in ["[1,]", "{\"a\":1,}", "[1,\n]"] {
+            #expect(reference(text) != nil)
+            #expect(throws: JSONReader.Invalid.self, "\(text)") { try JSONReader.read(Array(text.utf8)) }
+        }
+    }
+
+    /// Booleans stay booleans and numbers keep their kind, as the field validators tell them apart.
+    @Test func numbersAndBooleansKeepTheirKind() throws {
+        let fields = try #require(try JSONReader.read(Array(#"{"t":true,"i":3,"d":3.5,"big":1e300}"#.utf8)) as? [String: Any])
+        #expect(isBoolean(try #require(fields["t"] as? NSNumber)))
+        #expect(!isBoolean(try #require(fields["i"] as? NSNumber)))
+        #expect((fields["i"] as? NSNumber)?.intValue == 3)
+        #expect((fields["d"] as? NSNumber)?.doubleValue == 3.5)
+        #expect((fields["big"] as? NSNumber)?.doubleValue == 1e300)
+    }
+
+    /// Deep nesting is refused, not recursed into until the stack runs out.
+    @Test func deepNestingIsRefused() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONReader.Invalid.self) { try JSONReader.read(Array(deep.utf8)) }
+    }
+
+    /// Mutations of valid bodies (a byte changed, dropped or doubled): accepted exactly when
+    /// JSONSerialization accepts them (trailing commas aside), with the same value.
+    @Test func agreesWithJSONSerializationOnMutations() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        let alphabet = Array(#"{}[],:"\ -+.eE0123456789tfnulrsa"#.utf8)
+        var disagreements: [String] = []
+        for round in 0..<4000 {
+            var bytes = Array(Self.valid[round % Self.valid.count].utf8)
+            guard !bytes.isEmpty else { continue }
+            let at = next() % bytes.count
+            switch next() % 3 {
+            case 0: bytes[at] = alphabet[next() % alphabet.count]
+            case 1: bytes.remove(at: at)
+            default: bytes.insert(bytes[at], at: at)
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else { continue }
+            let theirs = reference(text)
+            let ours = try? JSONReader.read(bytes)
+            let trailingComma = text.range(of: #",\s*[\]}]"#, options: .regularExpression) != nil
+            if ours == nil, theirs != nil, trailingComma { continue }
+            if (theirs == nil) != (ours == nil) || (ours != nil && canonical(ours!) != canonical(theirs!)) {
+                disagreements.append(text)
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+    }
+}
