@@ -133,7 +133,9 @@ struct JSONObject {
 
 /// JSONSerialization gives booleans as NSNumber too; their type encoding is `c` (char).
 func isBoolean(_ number: NSNumber) -> Bool {
-    String(cString: number.objCType) == "c"
+    // The type encoding "c" (char), compared in place: every integer field of every body asks.
+    let type = number.objCType
+    return type[0] == CChar(UInt8(ascii: "c")) && type[1] == 0
 }
 
 /// A body that is either one object or `{"items": [...]}`: the batch form of a create route.
