@@ -5,7 +5,7 @@ import Testing
 /// `preflab serve` as a process: flags, the printed URL, and exit 0 on SIGTERM.
 @Suite struct ServeCommandTests {
     @Test func servesAndExitsZeroOnSIGTERM() throws {
-        let directory = NSTemporaryDirectory() + "preflab-serve-\(UUID().uuidString)"
+        let directory = TestStores.scratchDirectory("serve")
         let server = try ServerProcess(arguments: ["serve", "--port", "0", "--database", "sqlite:\(directory)/s.sqlite", "--log-level", "warning"])
         let (process, port) = (server.process, server.port)
         // A fresh store gets an admin token, printed once, that works.
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func environmentVariablesConfigureServe() throws {
-        let directory = NSTemporaryDirectory() + "preflab-env-\(UUID().uuidString)"
+        let directory = TestStores.scratchDirectory("env")
         let server = try ServerProcess(arguments: ["serve"], environment: [
             "PREFLAB_PORT": "0", "PREFLAB_DATABASE": "sqlite:\(directory)/e.sqlite", "PREFLAB_LOG_LEVEL": "error",
         ])
@@ -34,7 +34,7 @@ import Testing
 
     /// The binary finds `Migrations/` from its own location, whatever the working directory.
     @Test func migrateWorksFromAnyDirectory() throws {
-        let store = NSTemporaryDirectory() + "preflab-migrate-\(UUID().uuidString)/m.sqlite"
+        let store = TestStores.scratchDirectory("migrate") + "/m.sqlite"
         guard let binary = ServerProcess.binary else { throw RawClient.ClientError("preflab binary not built") }
         let process = Process()
         process.executableURL = binary

@@ -15,12 +15,24 @@ public enum TestStores {
         return out
     }
 
+    /// A fresh directory for one test's files, under a directory of this test process that is
+    /// removed when the process exits (so a test run leaves nothing behind in the temporary folder).
+    public static func scratchDirectory(_ label: String) -> String {
+        "\(processDirectory)/\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    private static let processDirectory: String = {
+        let path = NSTemporaryDirectory() + "preflab-tests-\(getpid())"
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "preflab-tests-\(getpid())") }
+        return path
+    }()
+
     /// An empty store location of the given kind.
     public static func location(_ dialect: SQLDialect) throws -> DatabaseLocation {
         let tag = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         switch dialect {
         case .sqlite:
-            return .sqlite(path: NSTemporaryDirectory() + "preflab-test-\(tag)/store.sqlite")
+            return .sqlite(path: scratchDirectory("store-\(tag)") + "/store.sqlite")
         case .postgres:
             guard let url = postgresURL else {
                 Issue.record("PREFLAB_TEST_DATABASE_URL is not set under CI=true; run the tests through `make test`")

@@ -25,7 +25,7 @@ import TestSupport
     @Test(arguments: TestStores.backends)
     func changedMigrationStopsStartUp(dialect: SQLDialect) throws {
         let location = try TestStores.location(dialect)
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory() + "preflab-mig-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: TestStores.scratchDirectory("migrations"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for file in try FileManager.default.contentsOfDirectory(atPath: TestStores.migrator.directory.path) {
             try FileManager.default.copyItem(at: TestStores.migrator.directory.appendingPathComponent(file),
@@ -43,7 +43,7 @@ import TestSupport
     }
 
     @Test func dialectSpecificFilesWinOverSharedOnes() throws {
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory() + "preflab-mig-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: TestStores.scratchDirectory("migrations"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try "SELECT 1;".write(to: directory.appendingPathComponent("0001_a.sql"), atomically: true, encoding: .utf8)
         try "SELECT 2;".write(to: directory.appendingPathComponent("0002_b.sql"), atomically: true, encoding: .utf8)
