@@ -55,14 +55,16 @@ extension JobQueue {
                               error: "\(error) (attempt \(job.attempts) of \(job.maxAttempts))", now: now, on: connection)
         }
         let micros = Timestamp.micros(now)
-        // The guard is repeated here: on PostgreSQL another transaction may have taken the job since the read.
+        // The guard is repeated here: on PostgreSQL another transaction may have taken the job, or
+        // asked to cancel it, since the read; a cancel that arrived meanwhile ends it `cancelled`.
         return try connection.query(
             """
-            UPDATE jobs SET status = 'queued', run_after = ?, lease_owner = NULL, lease_expires_at = NULL,
-                            last_error = ?, updated_at = ?
+            UPDATE jobs SET status = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'queued' END,
+                            finished_at = CASE WHEN cancel_requested = 1 THEN CAST(? AS BIGINT) ELSE NULL END,
+                            run_after = ?, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ?
             WHERE id = ? AND lease_owner = ? AND status = 'running' RETURNING *
             """,
-            .integer(micros + retryAfter.micros), .text(error), .integer(micros), .text(id), .text(owner)
+            .integer(micros), .integer(micros + retryAfter.micros), .text(error), .integer(micros), .text(id), .text(owner)
         ).first.map(JobRecord.init(row:))
     }
 

@@ -34,7 +34,11 @@ public enum JobQueue {
     /// becomes `cancelled`. On PostgreSQL `FOR UPDATE SKIP LOCKED` keeps concurrent claimers
     /// (other writer connections, other machines) off each other's candidates without waiting;
     /// SQLite has one writer, so its transactions never interleave.
+    ///
+    /// `ended` is called, in the same transaction, for each expired job this ends (`dead` or
+    /// `cancelled`) without any handler running, so the record a job computes can end with it.
     public static func claim(kinds: [String], owner: String, lease: Duration, now: Date = Date(),
+                             ended: (JobRecord, any SQLConnection) throws -> Void = { _, _ in },
                              on connection: any SQLConnection) throws -> JobRecord? {
         let nowMicros = Timestamp.micros(now)
         let lock = connection.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
@@ -51,16 +55,16 @@ public enum JobQueue {
             let id = row["id"].string ?? ""
             let attempts = row["attempts"].int ?? 0
             if row["cancel_requested"].int == 1 {
-                try finishExpired(id: id, status: .cancelled, error: "lease expired after cancel was requested", now: nowMicros, on: connection)
+                try ended(try finishExpired(id: id, status: .cancelled, error: "lease expired after cancel was requested", now: nowMicros, on: connection), connection)
             } else if attempts >= row["max_attempts"].int ?? 1 {
-                try finishExpired(id: id, status: .dead, error: "lease expired \(attempts) times", now: nowMicros, on: connection)
+                try ended(try finishExpired(id: id, status: .dead, error: "lease expired \(attempts) times", now: nowMicros, on: connection), connection)
             } else {
                 return try take(id: id, owner: owner, lease: lease, now: nowMicros, on: connection)
             }
         }
         guard let id = try connection.query(
             """
-            SELECT id FROM jobs WHERE status = 'queued' AND run_after <= ?\(kindFilter)
+            SELECT id FROM jobs WHERE status = 'queued' AND cancel_requested = 0 AND run_after <= ?\(kindFilter)
             ORDER BY run_after, id LIMIT 1\(lock)
             """, [.integer(nowMicros)] + kindValues).first?["id"].string
         else { return nil }
@@ -76,14 +80,15 @@ public enum JobQueue {
     /// Returns the job as it is now, or nil when there is no such job.
     public static func requestCancel(id: String, now: Date = Date(), on connection: any SQLConnection) throws -> JobRecord? {
         let micros = Timestamp.micros(now)
+        // One statement, so no change of status between two (a retry re-queueing the job) can slip
+        // past both halves of the decision.
         try connection.query(
             """
-            UPDATE jobs SET status = 'cancelled', cancel_requested = 1, finished_at = ?, updated_at = ?
-            WHERE id = ? AND status = 'queued'
+            UPDATE jobs SET cancel_requested = 1, updated_at = ?,
+                            status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+                            finished_at = CASE WHEN status = 'queued' THEN CAST(? AS BIGINT) ELSE finished_at END
+            WHERE id = ? AND status IN ('queued', 'running')
             """, .integer(micros), .integer(micros), .text(id))
-        try connection.query(
-            "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running' AND cancel_requested = 0",
-            .integer(micros), .text(id))
         return try get(id: id, on: connection)
     }
 
@@ -100,11 +105,13 @@ public enum JobQueue {
     }
 
     private static func finishExpired(id: String, status: JobStatus, error: String, now: Int64,
-                                      on connection: any SQLConnection) throws {
-        try connection.query(
+                                      on connection: any SQLConnection) throws -> JobRecord {
+        guard let row = try connection.query(
             """
             UPDATE jobs SET status = ?, lease_expires_at = NULL, last_error = ?, finished_at = ?, updated_at = ?
-            WHERE id = ?
-            """, .text(status.rawValue), .text(error), .integer(now), .integer(now), .text(id))
+            WHERE id = ? RETURNING *
+            """, .text(status.rawValue), .text(error), .integer(now), .integer(now), .text(id)).first
+        else { throw StorageError(.failed, "UPDATE … RETURNING returned no row") }
+        return JobRecord(row: row)
     }
 }

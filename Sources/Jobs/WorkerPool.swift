@@ -16,6 +16,7 @@ public final class WorkerPool: Sendable {
     private let database: Database
     private let threadCount: Int
     private let handler: @Sendable (JobContext) throws -> Void
+    private let ended: @Sendable (JobRecord, any SQLConnection) throws -> Void
     private let logger: Logger
     private let state = Guarded(State())
 
@@ -34,10 +35,13 @@ public final class WorkerPool: Sendable {
     }
 
     /// `kinds` empty means every kind. `owner` names this pool in `lease_owner`; it must be unique
-    /// among live pools (the default is host, pid and a random part).
+    /// among live pools (the default is host, pid and a random part). `ended` sees, in the ending
+    /// transaction, each job that becomes final without its handler having ended it: it expired
+    /// once too often, ran out of retries, or was cancelled while no handler was running it.
     public init(database: Database, kinds: [String], threads: Int = 1, owner: String = WorkerPool.defaultOwner(),
                 lease: Duration = .seconds(30), pollInterval: Duration = .seconds(1),
                 logger: Logger = Logger(label: "preflab.jobs"),
+                ended: @escaping @Sendable (JobRecord, any SQLConnection) throws -> Void = { _, _ in },
                 handler: @escaping @Sendable (JobContext) throws -> Void) {
         self.database = database
         self.kinds = kinds
@@ -47,6 +51,7 @@ public final class WorkerPool: Sendable {
         self.pollInterval = pollInterval
         self.logger = logger
         self.handler = handler
+        self.ended = ended
     }
 
     public static func defaultOwner() -> String {
@@ -92,7 +97,9 @@ public final class WorkerPool: Sendable {
         let drained = state.wait(until: deadline, for: { $0.running.isEmpty }) { $0.running.isEmpty }
         // A handler that ignores cancellation keeps its thread, but not its job: released here, its
         // late outcome fails the lease guard.
-        record("release leases") { [owner] in try JobQueue.release(owner: owner, on: $0) }
+        record("release leases") { [owner, ended] connection in
+            try Self.release(id: nil, owner: owner, ended: ended, on: connection)
+        }
         state.update { $0.heartbeatsOver = true }
         let threadsDone = state.wait(until: deadline, for: { $0.liveThreads == 0 }) { $0.liveThreads == 0 }
         return drained && threadsDone
@@ -126,8 +133,8 @@ public final class WorkerPool: Sendable {
 
     private func claim() -> JobRecord? {
         do {
-            let job = try database.write { [kinds, owner, lease] connection in
-                try JobQueue.claim(kinds: kinds, owner: owner, lease: lease, on: connection)
+            let job = try database.write { [kinds, owner, lease, ended] connection in
+                try JobQueue.claim(kinds: kinds, owner: owner, lease: lease, ended: ended, on: connection)
             }
             state.withLock { $0.claimsFailing = false }
             return job
@@ -151,7 +158,9 @@ public final class WorkerPool: Sendable {
         }
         guard accepted else {
             // Claimed while `stop` began: hand it straight back.
-            return record("release \(job.id)") { [owner] in try JobQueue.release(id: job.id, owner: owner, on: $0) }
+            return record("release \(job.id)") { [owner, ended] connection in
+                try Self.release(id: job.id, owner: owner, ended: ended, on: connection)
+            }
         }
         // Removed only after the outcome is written, so a drained `stop` means recorded outcomes.
         defer { state.update { $0.running[job.id] = nil } }
@@ -176,13 +185,17 @@ public final class WorkerPool: Sendable {
         case .success:
             record("complete \(id)") { try JobQueue.complete(id: id, owner: owner, on: $0) }
         case .failure(let error) where error is JobCancelled && reason == .shutdown:
-            record("release \(id)") { try JobQueue.release(id: id, owner: owner, on: $0) }
+            record("release \(id)") { [ended] connection in try Self.release(id: id, owner: owner, ended: ended, on: connection) }
         case .failure(let error) where error is JobCancelled:
             record("cancel \(id)") { try JobQueue.markCancelled(id: id, owner: owner, on: $0) }
         case .failure(let error as RetryableJobError):
             let delay = error.retryAfter ?? JobQueue.backoff(attempt: context.attempt)
-            record("retry \(id)") {
-                try JobQueue.fail(id: id, owner: owner, error: error.message, retryAfter: delay, on: $0)
+            record("retry \(id)") { [ended] connection in
+                // Out of attempts (`dead`), or cancelled meanwhile: no handler will run it again.
+                if let job = try JobQueue.fail(id: id, owner: owner, error: error.message, retryAfter: delay, on: connection),
+                   job.status.isFinal {
+                    try ended(job, connection)
+                }
             }
         case .failure(let error):
             let message = String(describing: error)
@@ -224,6 +237,15 @@ public final class WorkerPool: Sendable {
 
     /// Runs a state change, retrying a store error twice. If it still fails, the lease expires and
     /// another worker reclaims the job: late, but never lost.
+    /// Releases `owner`'s leases; a job this ends (`cancelled`, its cancel having been requested) is
+    /// passed to `ended` in the same transaction.
+    private static func release(id: String?, owner: String, ended: (JobRecord, any SQLConnection) throws -> Void,
+                                on connection: any SQLConnection) throws {
+        for job in try JobQueue.release(id: id, owner: owner, on: connection) where job.status.isFinal {
+            try ended(job, connection)
+        }
+    }
+
     private func record<T: Sendable>(_ what: String, _ body: @escaping @Sendable (any SQLConnection) throws -> T) {
         for attempt in 1...3 {
             do {

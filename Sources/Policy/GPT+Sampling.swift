@@ -10,7 +10,8 @@ extension GPT {
     /// forward, then each step feeds one token per sequence through the KV cache; the batch is split
     /// into one group per core, each decoding on its own thread. Without it, every step recomputes
     /// the whole prefix; that path exists to check the cache.
-    public func sample(prompts: [[Int32]], parameters: SamplingParameters, useCache: Bool = true) throws(PolicyError) -> [Completion] {
+    public func sample(prompts: [[Int32]], parameters: SamplingParameters, useCache: Bool = true,
+                       cacheBudget: Int = GPT.samplingCacheBudget) throws(PolicyError) -> [Completion] {
         try parameters.validate()
         guard !prompts.isEmpty else { return [] }
         for prompt in prompts {
@@ -24,18 +25,28 @@ extension GPT {
             return try decodeUncached(prompts: prompts, first: 0, parameters: parameters)
         }
         let groups = max(1, min(Parallel.workers, prompts.count))
+        // A group's cache holds every sequence it decodes at once; past the memory budget it decodes
+        // in chunks (each row keeps its own seed, so the samples are the same either way).
+        let chunk = max(1, cacheBudget / (groups * KVCache.bytesPerSequence(config)))
         var results = [[Completion]](repeating: [], count: groups)
         results.withUnsafeMutableBufferPointer { out in
             // Each group owns its cache and writes only its own slot of `results`.
             Parallel.forEach(groups, costPerItem: 1 << 20) { gi in
                 let lo = prompts.count * gi / groups, hi = prompts.count * (gi + 1) / groups
                 out[gi] = Parallel.serial {
-                    decodeCached(prompts: Array(prompts[lo..<hi]), first: lo, parameters: parameters)
+                    stride(from: lo, to: hi, by: chunk).flatMap { start in
+                        let end = min(start + chunk, hi)
+                        return decodeCached(prompts: Array(prompts[start..<end]), first: start, parameters: parameters)
+                    }
                 }
             }
         }
         return results.flatMap { $0 }
     }
+
+    /// Bytes of KV cache and decode buffers one sampling call may hold at once, over all its groups:
+    /// 51,200 sequences of a 4-layer, 128-wide, 256-token policy would otherwise need 27 GB.
+    public static let samplingCacheBudget = 512 << 20
 
     private func decodeCached(prompts: [[Int32]], first: Int, parameters: SamplingParameters) -> [Completion] {
         let cache = KVCache(config: config, sequences: prompts.count)

@@ -13,6 +13,12 @@ final class KVCache {
     let logits: FloatBuffer  // (G,V)
     let scores: FloatBuffer  // (ctx)
 
+    /// What one sequence adds to a cache: keys and values for every layer and position, the
+    /// per-step activations and a row of logits.
+    static func bytesPerSequence(_ config: GPTConfig) -> Int {
+        (2 * config.layers * config.context * config.dim + 12 * config.dim + config.vocab) * MemoryLayout<Float>.size
+    }
+
     init(config: GPTConfig, sequences g: Int) {
         self.g = g
         c = config.dim

@@ -41,16 +41,26 @@ import TestSupport
         let body = Array(try JSONSerialization.data(withJSONObject: Self.sft))
 
         let first = try ServerProcess(location: location, environment: environment)
+        var killed = false
+        defer { if !killed { first.kill9() } }
         let posted = try RawClient(port: first.port).request("POST", "/v1/runs", headers: headers, body: body)
         #expect(posted.status == 202, "\(posted.text)")
         let id = try #require(posted.json["id"] as? String)
         // Kill once a checkpoint is behind the run and it is still going.
+        var atKill: [String: Any] = [:]
         let midway = try waitUntil(seconds: 60) {
-            let step = (try Self.get(first.port, "/v1/runs/\(id)", secret)["progress"] as? [String: Any])?["step"] as? Int ?? 0
-            return step >= 25
+            atKill = try Self.get(first.port, "/v1/runs/\(id)", secret)
+            return (atKill["progress"] as? [String: Any])?["step"] as? Int ?? 0 >= 15
         }
-        #expect(midway)
         first.kill9()
+        killed = true
+        let stepAtKill = (atKill["progress"] as? [String: Any])?["step"] as? Int ?? 0
+        #expect(midway && atKill["status"] as? String == "running" && stepAtKill < 120, "killed mid-run: \(atKill)")
+        // What the restart resumes from: a stored checkpoint, not step 0.
+        let store = try Database(location: location, migrator: TestStores.migrator)
+        let checkpoint = try store.read { try RunRepository.checkpoint(runID: id, on: $0) }?.step
+        store.close()
+        #expect((checkpoint ?? 0) >= 10, "checkpoint at step \(String(describing: checkpoint)) when killed at \(stepAtKill)")
 
         let second = try ServerProcess(location: location, environment: environment)
         defer { second.terminate() }

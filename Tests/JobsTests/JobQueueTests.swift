@@ -56,8 +56,16 @@ import TestSupport
         #expect(try database.write { c in try JobQueue.claim(kinds: ["train"], owner: "b", lease: .seconds(10), now: t0 + 9, on: c) } == nil)
         let second = try database.write { c in try JobQueue.claim(kinds: ["train"], owner: "b", lease: .seconds(10), now: t0 + 11, on: c) }
         #expect(second?.id == id && second?.attempts == 2 && second?.leaseOwner == "b")
-        // Its second lease expires too, with no attempt left: dead, and not handed out.
-        #expect(try database.write { c in try JobQueue.claim(kinds: ["train"], owner: "c", lease: .seconds(10), now: t0 + 30, on: c) } == nil)
+        // Its second lease expires too, with no attempt left: dead, not handed out, and reported to
+        // `ended` in the claiming transaction (no handler will ever see it again).
+        let (claimed, ended) = try database.write { c -> (JobRecord?, [JobRecord]) in
+            var ended: [JobRecord] = []
+            let claimed = try JobQueue.claim(kinds: ["train"], owner: "c", lease: .seconds(10), now: t0 + 30,
+                                             ended: { job, _ in ended.append(job) }, on: c)
+            return (claimed, ended)
+        }
+        #expect(claimed == nil)
+        #expect(ended.map(\.id) == [id] && ended.first?.status == .dead)
         let dead = try #require(try database.read { try JobQueue.get(id: id, on: $0) })
         #expect(dead.status == .dead && dead.attempts == 2 && dead.lastError == "lease expired 2 times")
         #expect(dead.finishedAt == t0 + 30 && dead.leaseExpiresAt == nil)

@@ -23,6 +23,8 @@ import TestSupport
         let pool = WorkerPool(database: database, kinds: ["k"], threads: 3, lease: .seconds(2), pollInterval: .milliseconds(50)) { context in
             counts.withLock { $0.runs[context.job.id, default: 0] += 1; $0.now += 1; $0.peak = max($0.peak, $0.now) }
             defer { counts.withLock { $0.now -= 1 } }
+            // Until all three threads have been busy at once, hold the job: the pool must reach its width.
+            _ = waitUntil(seconds: 10) { counts.withLock { $0.peak } >= 3 }
             #expect(context.attempt == 1 && !context.isCancelled)
         }
         pool.start()
@@ -30,7 +32,7 @@ import TestSupport
         #expect(try waitUntil(seconds: 30) { try ids.allSatisfy { try job(database, $0)?.status == .succeeded } })
         let (runs, _, peak) = counts.withLock { $0 }
         #expect(runs.count == 24 && runs.values.allSatisfy { $0 == 1 })
-        #expect(peak <= 3)
+        #expect(peak == 3, "three threads run three jobs at once, never more")
     }
 
     /// With a one-minute poll, only `wake()` can explain a prompt start.
@@ -83,6 +85,23 @@ import TestSupport
         #expect(try job(database, flaky)?.attempts == 3 && job(database, flaky)?.lastError == "judge busy")
         #expect(try waitUntil(seconds: 10) { try job(database, broken)?.status == .failed })
         #expect(try job(database, broken)?.lastError == "failed: no such model")
+    }
+
+    /// A job that runs out of retries ends `dead` with no handler left to end what it computes:
+    /// the pool reports it to `ended`, in the transaction that ends it.
+    @Test(arguments: TestStores.backends)
+    func jobsOutOfRetriesAreReportedAsEnded(dialect: SQLDialect) throws {
+        let database = try TestStores.open(dialect)
+        let ended = Mutex<[JobStatus]>([])
+        let pool = WorkerPool(database: database, kinds: ["flaky"], threads: 1, lease: .seconds(2), pollInterval: .milliseconds(20),
+                              ended: { job, _ in ended.withLock { $0.append(job.status) } }) { _ in
+            throw RetryableJobError("judge busy", retryAfter: .milliseconds(10))
+        }
+        pool.start()
+        defer { pool.stop(timeout: .seconds(5)) }
+        let id = try enqueue(database, kind: "flaky", maxAttempts: 2)
+        #expect(try waitUntil(seconds: 10) { try job(database, id)?.status == .dead })
+        #expect(waitUntil(seconds: 5) { ended.withLock { $0 } == [.dead] })
     }
 
     /// SIGTERM during a run: the job goes back to the queue with its attempt given back, and the

@@ -26,6 +26,20 @@ import Testing
         }
     }
 
+    /// A cache budget too small for the batch makes each group decode in chunks (here one sequence
+    /// at a time) with the same tokens: memory is bounded without changing what is sampled.
+    @Test func aSmallCacheBudgetDecodesInChunksWithTheSameTokens() throws {
+        let m = try model()
+        let many = (0..<12).flatMap { _ in prompts }
+        let p = SamplingParameters(temperature: 1.1, maxNewTokens: 10, seed: 5)
+        let whole = try m.sample(prompts: many, parameters: p)
+        let chunked = try m.sample(prompts: many, parameters: p, cacheBudget: 1)
+        #expect(chunked.map(\.tokens) == whole.map(\.tokens))
+        for (a, b) in zip(chunked, whole) {
+            for (x, y) in zip(a.logProbs, b.logProbs) { #expect(abs(x - y) < 1e-5) }
+        }
+    }
+
     @Test func sameSeedSameTokensOtherSeedOtherTokensBatchIndependent() throws {
         let m = try model()
         let p = SamplingParameters(maxNewTokens: 16, seed: 11)

@@ -19,6 +19,8 @@ import Foundation
 public struct TabularRun: Sendable {
     public static let algorithms = ["dpo", "sppo", "inpo", "nash_md", "nash_mp"]
     public static let maxIterations = 10_000
+    /// The largest `beta` or `eta` accepted (η·β stays far from overflow).
+    public static let maxCoefficient = 1e6
 
     public let algorithm: String
     public let game: TabularGame
@@ -59,8 +61,15 @@ public struct TabularRun: Sendable {
             guard let beta else { throw TabularSpecError("hyperparameters.beta", "\(algorithm) needs beta > 0") }
             guard beta > 0 else { throw TabularSpecError("hyperparameters.beta", "beta must be > 0") }
         }
+        // Upper bounds keep products such as η·β finite: past them the exact updates overflow to NaN.
+        if let beta, beta > Self.maxCoefficient {
+            throw TabularSpecError("hyperparameters.beta", "beta must be ≤ \(Int(Self.maxCoefficient))")
+        }
         var eta = hyperparameters["eta"]
         if let eta, eta <= 0 { throw TabularSpecError("hyperparameters.eta", "eta must be > 0") }
+        if let eta, eta > Self.maxCoefficient {
+            throw TabularSpecError("hyperparameters.eta", "eta must be ≤ \(Int(Self.maxCoefficient))")
+        }
         var warnings: [String] = []
         switch algorithm {
         case "nash_mp":

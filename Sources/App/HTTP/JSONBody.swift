@@ -4,6 +4,7 @@ import HTTP1
 import Glibc
 #endif
 import HTTPServer
+import Storage
 
 /// A JSON object from a request body, read field by field. Every failure is an
 /// `AppError` naming the field by its path (`items[2].choice`), and unknown
@@ -131,12 +132,6 @@ struct JSONObject {
     }
 }
 
-/// JSONSerialization gives booleans as NSNumber too; their type encoding is `c` (char).
-func isBoolean(_ number: NSNumber) -> Bool {
-    // The type encoding "c" (char), compared in place: every integer field of every body asks.
-    let type = number.objCType
-    return type[0] == CChar(UInt8(ascii: "c")) && type[1] == 0
-}
 
 /// A body that is either one object or `{"items": [...]}`: the batch form of a create route.
 enum CreateBody {
@@ -215,7 +210,7 @@ enum ISO8601Time {
         // Four digits, zero-padded; a year outside them (no clock gives one) is written in full.
         var out: [UInt8] = (0...9999).contains(year) ? [0, 0, 0, 0] : Array(String(year).utf8)
         let y = out.count
-        out += [UInt8](repeating: 0, count: 23)
+        out += repeatElement(0, count: 23)
         func put(_ value: Int, at offset: Int, width: Int) {
             var rest = value
             for i in stride(from: offset + width - 1, through: offset, by: -1) {
@@ -230,9 +225,13 @@ enum ISO8601Time {
         put(Int(parts.tm_min), at: y + 10, width: 2)
         put(Int(parts.tm_sec), at: y + 13, width: 2)
         put(fraction, at: y + 16, width: 6)
-        for (offset, mark) in [(0, "-"), (3, "-"), (6, "T"), (9, ":"), (12, ":"), (15, "."), (22, "Z")] as [(Int, Unicode.Scalar)] {
-            out[y + offset] = UInt8(ascii: mark)
-        }
+        out[y] = UInt8(ascii: "-")
+        out[y + 3] = UInt8(ascii: "-")
+        out[y + 6] = UInt8(ascii: "T")
+        out[y + 9] = UInt8(ascii: ":")
+        out[y + 12] = UInt8(ascii: ":")
+        out[y + 15] = UInt8(ascii: ".")
+        out[y + 22] = UInt8(ascii: "Z")
         return out
     }
 }

@@ -22,7 +22,11 @@ final class RunExecutor: Sendable {
         self.signal = signal
         let job = RunJob.Environment(database: database, signal: signal, logger: logger)
         pool = threads > 0
-            ? WorkerPool(database: database, kinds: [Self.jobKind], threads: threads, lease: lease, logger: logger) { context in
+            ? WorkerPool(database: database, kinds: [Self.jobKind], threads: threads, lease: lease, logger: logger,
+                         ended: { job, connection in
+                             try Self.endRun(of: job, on: connection)
+                             signal.notify()
+                         }) { context in
                 try RunJob(context: context, environment: job).execute()
             }
             : nil
@@ -45,11 +49,20 @@ final class RunExecutor: Sendable {
     }
 
     /// Cancels a queued run at once; a running one is asked to stop and ends `cancelled` when it does.
+    /// A run whose job has already ended (or has none) ends `cancelled` now.
     static func requestCancel(runID: String, on connection: any SQLConnection) throws {
         let job = try JobQueue.requestCancel(id: runID, on: connection)
-        if job == nil || job?.status == .cancelled {
+        if job?.status.isFinal ?? true {
             try RunRepository.finish(id: runID, status: .cancelled, error: nil, on: connection)
         }
+    }
+
+    /// The run of a job that ended without its handler (it died too often, or was cancelled while
+    /// no worker ran it) ends with it, so it never stays `running` with nothing to finish it.
+    static func endRun(of job: JobRecord, on connection: any SQLConnection) throws {
+        let cancelled = job.status == .cancelled
+        try RunRepository.finish(id: job.id, status: cancelled ? .cancelled : .failed,
+                                 error: cancelled ? nil : job.lastError, on: connection)
     }
 }
 
@@ -67,8 +80,15 @@ struct RunJob {
 
     func execute() throws {
         let database = environment.database, runID = runID
-        guard let run = try database.read({ try RunRepository.get(id: runID, on: $0) }), !run.status.isFinal else { return }
-        try database.write { try RunRepository.markRunning(id: runID, on: $0) }
+        // A store that is unreachable here is a retry, not a failed run: nothing has started yet.
+        let run: RunRecord
+        do {
+            guard let stored = try database.read({ try RunRepository.get(id: runID, on: $0) }), !stored.status.isFinal else { return }
+            try database.write { try RunRepository.markRunning(id: runID, on: $0) }
+            run = stored
+        } catch let error as StorageError where error.code == .unavailable {
+            throw RetryableJobError("store: \(error)")
+        }
         environment.signal.notify()
         do {
             let request = try RunRequest(try JSONObject.object(try JSONObject.parse(Array(run.spec.utf8)), path: ""))
@@ -82,6 +102,9 @@ struct RunJob {
             // Shutdown and a lost lease leave the run as it is: another worker (or this one after a restart) resumes it.
             if context.cancellationReason == .requested { try finish(.cancelled) }
             throw error
+        } catch let error as StorageError where error.code == .unavailable {
+            // The store went away mid-run: the run stays running with its checkpoint and resumes.
+            throw RetryableJobError("store: \(error)")
         } catch {
             guard !context.isCancelled || context.cancellationReason == .requested else { throw JobCancelled() }
             environment.logger.warning("run failed", metadata: ["run": "\(runID)", "error": "\(error)"])

@@ -33,7 +33,7 @@ extension RunJob {
         }
         try observer.recorder.flush()
         let trained = outcome.policy
-        let architecture = String(decoding: try JSONEncoder().encode(trained.config), as: UTF8.self)
+        let architecture = try ModelRoutes.json(trained.config)
         let bytes = LoadedModel(trunk: trained, head: nil).checkpoint(kind: "policy").encoded()
         let name = run.name ?? "\(run.algorithm) \(runID)"
         var result: [String: JSONValue] = ["steps": .number(Double(outcome.steps))]

@@ -49,7 +49,7 @@ struct DatasetFilter: Sendable {
 }
 
 extension RunRequest {
-    /// Judges the service can use now; reward and preference models and remote judges come with the worker pool.
+    /// Judges named in the API but not available yet: reward and preference models, remote and human judges.
     static let futureJudges = ["reward_model:", "preference_model:", "http:", "human"]
 
     /// The validated spec and data source of a transformer run; errors name `task.name`, `dataset.*`,

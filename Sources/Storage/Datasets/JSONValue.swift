@@ -1,4 +1,11 @@
-import Foundation
+package import Foundation
+
+/// Whether a `JSONSerialization`-style NSNumber is a boolean: its type encoding is "c" (char),
+/// compared in place because every number of every request body is asked.
+package func isBoolean(_ number: NSNumber) -> Bool {
+    let type = number.objCType
+    return type[0] == CChar(UInt8(ascii: "c")) && type[1] == 0
+}
 
 /// A parsed JSON value, decoded strictly so a number is never mistaken for a Bool. Also how stored
 /// JSON (a run's request, its result) is embedded in a response as it is rather than re-typed.
@@ -30,7 +37,7 @@ public indirect enum JSONValue: Codable, Sendable, Equatable {
     /// From `JSONSerialization` output; its booleans are NSNumbers too, told apart by their type encoding (`c`).
     public init(_ value: Any) {
         switch value {
-        case let n as NSNumber: self = String(cString: n.objCType) == "c" ? .bool(n.boolValue) : .number(n.doubleValue)
+        case let n as NSNumber: self = isBoolean(n) ? .bool(n.boolValue) : .number(n.doubleValue)
         case let s as String: self = .string(s)
         case let a as [Any]: self = .array(a.map(JSONValue.init))
         case let o as [String: Any]: self = .object(o.mapValues(JSONValue.init))
@@ -48,7 +55,10 @@ public indirect enum JSONValue: Codable, Sendable, Equatable {
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
-        // Whole numbers print without ".0" so ids, counts and steps read as integers.
+        // Whole numbers print without ".0" so ids, counts and steps read as integers. JSON has no
+        // NaN or infinity: such a number (a diverged metric in a result) is written as null, as
+        // stored metrics are, rather than failing the whole document.
+        case .number(let value) where !value.isFinite: try container.encodeNil()
         case .number(let value):
             if value == value.rounded(), abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)

@@ -73,5 +73,19 @@ struct TabularRunTests {
         #expect(field("nash_mp", ["beta": 0.1, "iterations": 1.5]) == "hyperparameters.iterations")
         let accepted = try TabularRun(algorithm: "nash_mp", game: .p3, hyperparameters: ["beta": 0.1, "eta": 4])
         #expect(accepted.warnings.count == 1)
+        // Coefficients so large that η·β would overflow are refused up front, not left to produce NaN.
+        #expect(field("dpo", ["beta": 1e308]) == "hyperparameters.beta")
+        #expect(field("nash_mp", ["beta": 0.1, "eta": 1e300]) == "hyperparameters.eta")
+    }
+
+    /// The largest accepted coefficients run to finite probability vectors (no NaN reaches a policy).
+    @Test func largestAcceptedCoefficientsStayFinite() throws {
+        let big = TabularRun.maxCoefficient
+        for (algorithm, hyper) in [("dpo", ["beta": big]), ("sppo", ["eta": big, "iterations": 5]),
+                                   ("nash_mp", ["beta": big, "eta": big, "iterations": 5]),
+                                   ("inpo", ["beta": big, "eta": 1 / big, "iterations": 5])] as [(String, [String: Double])] {
+            let (outcome, _) = try run(algorithm, .rpsHard, hyper)
+            #expect(outcome.policy.probabilities.allSatisfy { $0.isFinite }, "\(algorithm): \(outcome.policy.probabilities)")
+        }
     }
 }

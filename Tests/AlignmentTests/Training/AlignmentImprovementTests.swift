@@ -34,9 +34,10 @@ import Testing
     @Test(arguments: seeds) func nashMDImprovesArithmetic(seed: UInt64) throws { _ = try expectImproves("nash_md", on: ArithmeticTask(), seed: seed) }
 
     /// DPO's evaluation on the cyclic task per seed, computed once (by whichever test first asks) for the comparisons.
-    static let dpoStyles: [UInt64: [String: Double]] = {
-        var results: [UInt64: [String: Double]] = [:]
-        for seed in seeds { results[seed] = (try? train("dpo", on: StylesTask(), styles, seed: seed))?.outcome.summary }
+    /// A failed run keeps its error, which each test using that seed rethrows.
+    static let dpoStyles: [UInt64: Result<[String: Double], any Error>] = {
+        var results: [UInt64: Result<[String: Double], any Error>] = [:]
+        for seed in seeds { results[seed] = Result { try train("dpo", on: StylesTask(), styles, seed: seed).outcome.summary } }
         return results
     }()
 
@@ -45,7 +46,7 @@ import Testing
     /// collapses onto it depends on the reference (algorithms.md §1.5, §6.3 give the population optimum), so what
     /// is asserted of its exploitability is only the comparison with the Nash methods below.
     @Test(arguments: seeds) func dpoImprovesStyles(seed: UInt64) throws {
-        let s = try #require(Self.dpoStyles[seed])
+        let s = try #require(Self.dpoStyles[seed]).get()
         let low = try #require(s["eval/win_rate_low"])
         #expect(low > 0.5, "dpo on styles, seed \(seed): win rate \(s["eval/win_rate"] ?? .nan), interval from \(low)")
     }
@@ -59,7 +60,8 @@ import Testing
         _ algorithm: String, seed: UInt64, _ hyper: [String: HyperValue] = [:], belowReference: Bool
     ) throws {
         let s = try expectImproves(algorithm, on: StylesTask(), seed: seed, Self.styles.merging(hyper) { $1 })
-        let dpo = try #require(Self.dpoStyles[seed]?["eval/exploitability"])
+        let dpoSummary = try #require(Self.dpoStyles[seed]).get()
+        let dpo = try #require(dpoSummary["eval/exploitability"])
         let mine = try #require(s["eval/exploitability"]), reference = try #require(s["eval/reference_exploitability"])
         #expect(mine < dpo - Self.margin, "seed \(seed): \(algorithm) exploitability \(mine) vs DPO \(dpo)")
         if belowReference {

@@ -17,16 +17,16 @@ final class RecordingObserver: TrainingObserver {
 
 /// SFT'd reference weights per task, trained once per test process and shared (as a Sendable file).
 enum References {
-    static let arithmetic: Safetensors = train(ArithmeticTask())
-    static let styles: Safetensors = train(StylesTask())
+    static let arithmetic = train(ArithmeticTask())
+    static let styles = train(StylesTask())
 
-    static func file(for task: any TextTask) -> Safetensors {
-        task.name == "styles" ? styles : arithmetic
+    /// The task's reference weights; a failed SFT rethrows its own error in every test that needs it.
+    static func file(for task: any TextTask) throws -> Safetensors {
+        try (task.name == "styles" ? styles : arithmetic).get()
     }
 
-    private static func train(_ task: any TextTask) -> Safetensors {
-        // A failure here surfaces as an empty file, which GPT.load rejects in the test that uses it.
-        (try? task.trainReference(seed: 1).checkpoint()) ?? Safetensors()
+    private static func train(_ task: any TextTask) -> Result<Safetensors, any Error> {
+        Result { try task.trainReference(seed: 1).checkpoint() }
     }
 
     /// A fresh copy of the task's reference policy.

@@ -23,7 +23,7 @@ import Testing
         }
         for task in TextTasks.all where env["PREFLAB_TRAINING_TASK"] == nil || env["PREFLAB_TRAINING_TASK"] == task.name {
             let refStart = Date()
-            _ = References.file(for: task)
+            _ = try References.file(for: task)
             print("\(task.name): reference SFT \(String(format: "%.1f", Date().timeIntervalSince(refStart))) s")
             // PREFLAB_TRAINING_SEEDS="1,2,3" runs each algorithm at several training seeds (default: the tests' 3).
             let seeds = (env["PREFLAB_TRAINING_SEEDS"] ?? "3").split(separator: ",").compactMap { UInt64($0) }
