@@ -65,11 +65,18 @@ let package = Package(
             dependencies: ["Storage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The typed service layer: run specifications (decoded and validated once, stored as job payloads)
+        // and the job handlers that execute them. Knows no HTTP, so a worker process can run it alone.
+        .target(
+            name: "Service",
+            dependencies: ["Alignment", "Policy", "Tensor", "Storage", "Jobs", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // Composition root.
         .target(
             name: "App",
             dependencies: [
-                "HTTP1", "HTTPServer", "Storage", "Policy", "Alignment", "Jobs",
+                "HTTP1", "HTTPServer", "Storage", "Policy", "Alignment", "Jobs", "Service",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -113,6 +120,7 @@ let package = Package(
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Storage", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Alignment", "Storage", "Jobs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

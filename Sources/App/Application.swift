@@ -3,6 +3,7 @@ import Foundation
 public import HTTPServer
 public import Logging
 public import Storage
+import Service
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ public final class Application: Sendable {
         let metrics = MetricsRegistry()
         self.metrics = metrics
 
-        var router = Router(errorMapper: ErrorMapping.response(for:request:))
+        var router = Router(errorMapper: ErrorMapping.logging(logger))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(registry: metrics))
         if logger.logLevel <= .debug {

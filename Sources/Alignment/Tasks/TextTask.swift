@@ -44,7 +44,7 @@ extension TextTask {
             return sftExamples.map { $0.prompt.count + $0.response.count }.max() ?? 0
         }
         let prompt = (trainPrompts + evalPrompts).map { promptTokens($0).count }.max() ?? 0
-        let cap = spec.count("max_new_tokens")
+        let cap = spec.sampling?.maxNewTokens ?? 0
         return prompt + (cap > 0 ? cap : sampling.maxNewTokens)
     }
 

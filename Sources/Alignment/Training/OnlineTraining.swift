@@ -20,7 +20,7 @@ extension TrainingRun {
             }
         }
         var metrics: [String: Double]
-        if spec.algorithm == .nashMD || (spec.algorithm == .nashMP && spec.string("prox_solver") == "policy_gradient") {
+        if usesPolicyGradient {
             metrics = try policyGradientStep(s, phase: phase)
         } else {
             if pairsPhase != phaseIndex {
@@ -39,11 +39,30 @@ extension TrainingRun {
         return metrics
     }
 
+    /// Nash-MD, and Nash-MP with policy-gradient prox steps, learn from fresh samples each step, not from a phase's pairs.
+    var usesPolicyGradient: Bool {
+        switch spec.method {
+        case .nashMD: true
+        case .nashMP(let h): h.proxSolver == .policyGradient
+        default: false
+        }
+    }
+
+    /// Samples per prompt of a regression phase (K).
+    var samplesPerPrompt: Int {
+        switch spec.method {
+        case .sppo(let h): h.samplesPerPrompt
+        case .inpo(let h): h.samplesPerPrompt
+        case .nashMP(let h): h.samplesPerPrompt
+        case .sft, .dpo, .nashMD: 2
+        }
+    }
+
     /// This phase's prompts: `prompts_per_iteration` training prompts drawn with replacement.
     func phasePrompts(_ task: any TextTask, phaseIndex: Int) -> [String] {
         let all = task.trainPrompts
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, phaseIndex))
-        return (0..<spec.count("prompts_per_iteration")).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
+        return (0..<(spec.schedule?.promptsPerIteration ?? 0)).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
     }
 
     /// The regression data of one phase, sampled from the phase's opponent (π_t; π_{k+½} in Nash-MP's
@@ -54,7 +73,7 @@ extension TrainingRun {
             throw TrainingSpecError(field: "resume", message: "checkpoint lacks the frozen iterate of its phase")
         }
         let prompts = phasePrompts(task, phaseIndex: phaseIndex)
-        let k = spec.count("samples_per_prompt")
+        let k = samplesPerPrompt
         var records: [PairRecord]
         if spec.algorithm == .sppo {
             records = try sppoPairs(task: task, sampler: sampler, prompts: prompts, k: k, phaseIndex: phaseIndex)

@@ -26,8 +26,9 @@ extension TrainingRun {
             }
         case .task(let task):
             guard let reference else { throw TrainingSpecError(field: "reference", message: "dpo needs a reference policy") }
+            guard case .dpo(let dpo) = spec.method else { throw TrainingSpecError(field: "algorithm", message: "only dpo samples an offline dataset") }
             records = try labelledPairs(task: task, sampler: reference, prompts: task.trainPrompts,
-                                        samplesPerPrompt: 2 * spec.count("pairs_per_prompt"), phase: 0)
+                                        samplesPerPrompt: 2 * dpo.pairsPerPrompt, phase: 0)
         case .examples:
             throw TrainingSpecError(field: "data", message: "dpo needs preference pairs or a task")
         }
@@ -83,7 +84,7 @@ extension TrainingRun {
         let batch = try SequenceBatch(prompts: prompts + prompts, responses: picks.map(\.chosen) + picks.map(\.rejected))
         let lp = try policy.sequenceLogProbs(batch)
         let b = picks.count
-        let value = objectiveValue(picks, logps: lp.sum.map { Double($0) }, counts: lp.count)
+        let value = try objectiveValue(picks, logps: lp.sum.map { Double($0) }, counts: lp.count)
         policy.zeroGradients()
         policy.backwardLogProbs(dSum: value.gradients.map { Float($0.chosen) } + value.gradients.map { Float($0.rejected) })
         var metrics = value.metrics
@@ -98,48 +99,52 @@ extension TrainingRun {
     }
 
     /// The configured pairwise objective on `picks` with policy log-probs `logps` (chosen then rejected).
-    func objectiveValue(_ picks: [PairRecord], logps: [Double], counts: [Int]) -> ObjectiveValue<PairGradient> {
+    func objectiveValue(_ picks: [PairRecord], logps: [Double], counts: [Int]) throws(TrainingSpecError) -> ObjectiveValue<PairGradient> {
         let b = picks.count
         func pair(_ i: Int, frozenChosen: Double, frozenRejected: Double) -> PreferencePair {
             PreferencePair(policyChosen: logps[i], policyRejected: logps[b + i], referenceChosen: frozenChosen,
                            referenceRejected: frozenRejected, chosenTokenCount: counts[i], rejectedTokenCount: counts[b + i])
         }
-        let beta = spec.number("beta"), eta = spec.number("eta")
         let againstReference = picks.indices.map { pair($0, frozenChosen: picks[$0].referenceChosen, frozenRejected: picks[$0].referenceRejected) }
-        switch spec.algorithm {
-        case .sppo:
-            // SPPO regresses to the previous iterate π_t, not π_ref (algorithms.md §2.1).
-            return SPPO(eta: eta).evaluate(picks.indices.map {
+        switch spec.method {
+        case .sppo(let h):
+            // SPPO regresses to the previous iterate π_t, not π_ref (docs/ALGORITHMS.md §2.1).
+            return SPPO(eta: h.eta).evaluate(picks.indices.map {
                 SPPOExample(pair: pair($0, frozenChosen: picks[$0].anchorChosen, frozenRejected: picks[$0].anchorRejected),
                             chosenWinRate: picks[$0].winChosen, rejectedWinRate: picks[$0].winRejected)
             })
-        case .inpo:
-            return INPO(eta: eta, tau: beta).evaluate(picks.indices.map {
+        case .inpo(let h):
+            return INPO(eta: h.eta, tau: h.beta).evaluate(picks.indices.map {
                 INPOExample(pair: againstReference[$0], previousChosen: picks[$0].anchorChosen, previousRejected: picks[$0].anchorRejected)
             })
-        case .nashMP:
-            return NashMPRegression(beta: beta, eta: eta).evaluate(picks.indices.map {
+        case .nashMP(let h):
+            return NashMPRegression(beta: h.beta, eta: h.eta).evaluate(picks.indices.map {
                 NashMPExample(pair: againstReference[$0], anchorChosen: picks[$0].anchorChosen, anchorRejected: picks[$0].anchorRejected)
             })
-        default:
-            let eps = spec.number("label_smoothing"), alpha = spec.number("rpo_alpha")
-            // Any DPO loss takes RPO's NLL term on the chosen responses when `rpo_alpha` > 0, as in TRL.
-            func value<O: PreferenceObjective>(_ objective: O) -> ObjectiveValue<PairGradient>
-            where O.Example == PreferencePair, O.Gradient == PairGradient {
-                alpha > 0 ? RPO(objective, alpha: alpha).evaluate(againstReference) : objective.evaluate(againstReference)
-            }
-            switch spec.string("loss_type") {
-            case "hinge": return value(DPOHinge(beta: beta))
-            case "ipo":
-                let norm: IPO.Normalization = spec.string("ipo_normalization") == "sum" ? .summed : .perToken
-                return value(IPO(beta: beta, normalization: norm))
-            case "robust": return value(RobustDPO(beta: beta, labelSmoothing: eps))
-            case "sppo_hard": return value(SPPOHard(beta: beta))
-            case "cdpo": return value(CDPO(beta: beta, labelSmoothing: eps))
-            default:
-                // TRL ≤ v0.12 semantics: "sigmoid" with label smoothing is cDPO.
-                return eps > 0 ? value(CDPO(beta: beta, labelSmoothing: eps)) : value(DPOSigmoid(beta: beta))
-            }
+        case .dpo(let h):
+            return dpoValue(h, againstReference)
+        case .sft, .nashMD:
+            // Neither trains on pairs: SFT steps through ``sftStep``, Nash-MD through ``policyGradientStep``.
+            throw TrainingSpecError(field: "algorithm", message: "\(spec.algorithm.rawValue) has no pairwise objective")
+        }
+    }
+
+    /// The configured DPO loss, with RPO's NLL term on the chosen responses when `rpo_alpha` > 0, as in TRL.
+    func dpoValue(_ h: DPOHyperparameters, _ pairs: [PreferencePair]) -> ObjectiveValue<PairGradient> {
+        let beta = h.beta, eps = h.labelSmoothing, alpha = h.rpoAlpha
+        func value<O: PreferenceObjective>(_ objective: O) -> ObjectiveValue<PairGradient>
+        where O.Example == PreferencePair, O.Gradient == PairGradient {
+            alpha > 0 ? RPO(objective, alpha: alpha).evaluate(pairs) : objective.evaluate(pairs)
+        }
+        switch h.lossType {
+        case .hinge: return value(DPOHinge(beta: beta))
+        case .ipo: return value(IPO(beta: beta, normalization: h.ipoNormalization == .sum ? .summed : .perToken))
+        case .robust: return value(RobustDPO(beta: beta, labelSmoothing: eps))
+        case .sppoHard: return value(SPPOHard(beta: beta))
+        case .cdpo: return value(CDPO(beta: beta, labelSmoothing: eps))
+        case .sigmoid:
+            // TRL ≤ v0.12 semantics: "sigmoid" with label smoothing is cDPO.
+            return eps > 0 ? value(CDPO(beta: beta, labelSmoothing: eps)) : value(DPOSigmoid(beta: beta))
         }
     }
 

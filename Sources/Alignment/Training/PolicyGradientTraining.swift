@@ -17,15 +17,15 @@ extension TrainingRun {
         guard let task, let reference else { throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task") }
         let all = task.trainPrompts
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, s))
-        let prompts = (0..<spec.count("batch_size")).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
+        let prompts = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
         let params = samplingParameters(task)
         let ys = try Rollouts.sample(policy, prompts: prompts, count: 1, parameters: params,
                                      seed: Seeds.derive(spec.seed, Seeds.sampling, s)).map { $0[0] }
         let opponentSeed = Seeds.derive(spec.seed, Seeds.opponent, s)
         let opponents: [Rollout]
-        if spec.algorithm == .nashMD {
+        if case .nashMD(let h) = spec.method {
             opponents = try MixtureSampler.sample(policy: policy, reference: reference, prompts: prompts,
-                                                  mixture: spec.number("mixture_coef"), parameters: params, seed: opponentSeed)
+                                                  mixture: h.mixtureCoef, parameters: params, seed: opponentSeed)
         } else {
             guard let opponent = phase == 1 ? half : anchor else {
                 throw TrainingSpecError(field: "resume", message: "checkpoint lacks the frozen iterate of its phase")
@@ -48,9 +48,12 @@ extension TrainingRun {
             let anchorLogps = spec.algorithm == .nashMP ? (anchorTokens?[i] ?? []) : []
             samples.append(PolicyGradientSample(policy: mine, reference: refTokens[i], anchor: anchorLogps, preference: preference[i]))
         }
-        let value = spec.algorithm == .nashMD
-            ? NashMD(beta: spec.number("beta"), mixtureCoefficient: spec.number("mixture_coef")).evaluate(samples)
-            : NashMPPolicyGradient(beta: spec.number("beta"), eta: spec.number("eta")).evaluate(samples)
+        let value: ObjectiveValue<[Double]>
+        switch spec.method {
+        case .nashMD(let h): value = NashMD(beta: h.beta, mixtureCoefficient: h.mixtureCoef).evaluate(samples)
+        case .nashMP(let h): value = NashMPPolicyGradient(beta: h.beta, eta: h.eta).evaluate(samples)
+        default: throw TrainingSpecError(field: "algorithm", message: "\(spec.algorithm.rawValue) takes no policy-gradient step")
+        }
         policy.zeroGradients()
         policy.backwardLogProbs(perToken: value.gradients.flatMap { $0.map { Float($0) } })
         var metrics = value.metrics

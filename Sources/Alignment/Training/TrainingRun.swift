@@ -78,19 +78,11 @@ public final class TrainingRun {
     var phaseMetrics: [String: Double] = [:]
 
     /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
-    /// pairwise dataset, ...), and restores the state of `resumeFrom` if given.
+    /// pairwise dataset, ...), and restores the state of `resumeFrom` if given. The spec is used as given:
+    /// SFT on a task takes the task's recipe when the spec is made (``TrainingSpec/init(algorithm:hyperparameters:seed:task:)``).
     /// `reference` defaults to a frozen copy of `policy` (as TRL when no ref model is passed), except on resume.
     public init(spec: TrainingSpec, policy: GPT, reference: GPT?, data: TrainingData,
                 resumeFrom: Safetensors? = nil) throws(TrainingSpecError) {
-        var spec = spec
-        if spec.algorithm == .sft, case .task(let task) = data {
-            // SFT on a task follows the task's reference recipe unless the caller overrode it.
-            let recipe: [(String, Double)] = [("steps", Double(task.sftConfig.steps)), ("batch_size", Double(task.sftConfig.batchSize)),
-                                              ("learning_rate", Double(task.sftConfig.learningRate)),
-                                              ("weight_decay", Double(task.sftConfig.weightDecay)),
-                                              ("max_grad_norm", Double(task.sftConfig.maxGradNorm))]
-            for (key, value) in recipe where !spec.provided.contains(key) { spec.values[key] = .number(value) }
-        }
         self.spec = spec
         self.policy = policy
         self.data = data
@@ -126,8 +118,8 @@ public final class TrainingRun {
         } catch {
             throw TrainingSpecError(field: "reference", message: error.message)
         }
-        optimizer = AdamW(parameterCount: policy.parameterCount, learningRate: Float(spec.number("learning_rate")),
-                          weightDecay: Float(spec.number("weight_decay")))
+        optimizer = AdamW(parameterCount: policy.parameterCount, learningRate: Float(spec.optimizer.learningRate),
+                          weightDecay: Float(spec.optimizer.weightDecay))
         if let resumeFrom { try restore(resumeFrom) }
     }
 
@@ -147,7 +139,7 @@ public final class TrainingRun {
                 metrics.merge(summary) { $1 }
             }
             try observer.record(step: s, metrics: metrics)
-            if s % spec.count("checkpoint_every") == 0 || s == total {
+            if s % spec.optimizer.checkpointEvery == 0 || s == total {
                 try observer.checkpoint(step: s, file: checkpoint())
             }
         }
@@ -164,7 +156,7 @@ public final class TrainingRun {
 
     /// Win rate vs the reference, exploitability and KL on the task's eval prompts (empty without a task).
     func finalEvaluation() throws -> [String: Double] {
-        let samples = spec.count("eval_samples")
+        let samples = spec.optimizer.evalSamples
         guard let task, let reference, samples > 0 else { return [:] }
         return try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
                                       seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
@@ -189,7 +181,7 @@ public final class TrainingRun {
     /// Takes one AdamW step on the gradients accumulated in the policy; returns the pre-clip norm.
     func applyGradients() -> Double {
         let norm = GradientClipping.clip(policy.gradients.pointer, count: policy.parameterCount,
-                                         maxNorm: Float(spec.number("max_grad_norm")))
+                                         maxNorm: Float(spec.optimizer.maxGradNorm))
         optimizer.update(params: policy.parameters.pointer, grads: policy.gradients.pointer)
         return Double(norm)
     }
@@ -197,15 +189,15 @@ public final class TrainingRun {
     /// Batch indices of step `s` into a dataset of `count` items, drawn with replacement.
     func batchIndices(step s: Int, count: Int) -> [Int] {
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.batch, s))
-        return (0..<spec.count("batch_size")).map { _ in Int(rng.next() % UInt64(max(count, 1))) }
+        return (0..<spec.optimizer.batchSize).map { _ in Int(rng.next() % UInt64(max(count, 1))) }
     }
 
     /// Sampling parameters of online data: the task's, with the run's temperature and token cap.
     func samplingParameters(_ task: any TextTask) -> SamplingParameters {
         var p = task.sampling
-        p.temperature = Float(spec.number("temperature"))
-        let cap = spec.count("max_new_tokens")
-        if cap > 0 { p.maxNewTokens = cap }
+        guard let sampling = spec.sampling else { return p }
+        p.temperature = Float(sampling.temperature)
+        if sampling.maxNewTokens > 0 { p.maxNewTokens = sampling.maxNewTokens }
         return p
     }
 }

@@ -1,27 +1,5 @@
-/// A hyperparameter value as it arrives from JSON.
-public enum HyperValue: Sendable, Equatable {
-    case number(Double), string(String), bool(Bool)
-}
-
-/// A rejected training request, naming the offending field (`"algorithm"`, `"hyperparameters.beta"`,
-/// `"task"`, `"resume"`, ...), so the API can answer 422 with a pointer.
-public struct TrainingSpecError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Dotted path of the field at fault.
-    public var field: String
-    /// What is wrong with it.
-    public var message: String
-
-    /// Creates an error.
-    public init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
-
-    public var description: String { "\(field): \(message)" }
-}
-
 /// The algorithms a run can use.
-public enum TrainingAlgorithm: String, Sendable, CaseIterable {
+public enum TrainingAlgorithm: String, Sendable, CaseIterable, Codable {
     case sft, dpo, sppo, inpo
     case nashMP = "nash_mp"
     case nashMD = "nash_md"
@@ -30,101 +8,141 @@ public enum TrainingAlgorithm: String, Sendable, CaseIterable {
     public var isOnline: Bool { self != .sft && self != .dpo }
 }
 
-/// A validated training configuration: the algorithm, every hyperparameter with its default filled in, and
-/// the seed. Defaults are scaled for tiny CPU policies (see ``TrainingSpec/defaults(for:)``), not the LLM
-/// values of the papers (e.g. SPPO's η = 1000 or TRL's lr 5e-7 would not move a 100k-parameter model).
-public struct TrainingSpec: Sendable {
-    public var algorithm: TrainingAlgorithm
-    public var seed: UInt64
-    /// Every hyperparameter, defaults filled in (numbers, strings and booleans by name).
-    public var values: [String: HyperValue]
-    /// Accepted-but-questionable settings (e.g. Nash-MP with η > 2 loses its rate guarantee).
-    public var warnings: [String] = []
-    /// The hyperparameters the caller set (the rest are defaults; SFT on a task takes the task's recipe for them).
-    public var provided: Set<String> = []
+/// An algorithm with its typed hyperparameters: the one place where the algorithms of a training run are
+/// enumerated. Adding an algorithm adds a case here, its hyperparameter set beside the others
+/// (Hyperparameters.swift) and its objective (Objectives/); docs/ARCHITECTURE.md lists the remaining steps.
+public enum TrainingMethod: Sendable, Equatable {
+    case sft(SFTHyperparameters)
+    case dpo(DPOHyperparameters)
+    case sppo(SPPOHyperparameters)
+    case inpo(INPOHyperparameters)
+    case nashMP(NashMPHyperparameters)
+    case nashMD(NashMDHyperparameters)
 
-    /// Validates `hyperparameters` for `algorithm` and fills in defaults; every error names its field.
-    public init(algorithm: String, hyperparameters: [String: HyperValue], seed: UInt64) throws(TrainingSpecError) {
+    public var algorithm: TrainingAlgorithm {
+        switch self {
+        case .sft: .sft
+        case .dpo: .dpo
+        case .sppo: .sppo
+        case .inpo: .inpo
+        case .nashMP: .nashMP
+        case .nashMD: .nashMD
+        }
+    }
+
+    /// Reads `values` over the algorithm's defaults (`base` for SFT: a task's recipe).
+    init(_ algorithm: TrainingAlgorithm, values: [String: HyperValue], sftBase: SFTHyperparameters) throws(TrainingSpecError) {
+        let name = algorithm.rawValue
+        switch algorithm {
+        case .sft: self = .sft(try SFTHyperparameters(reading: values, algorithm: name, base: sftBase))
+        case .dpo: self = .dpo(try DPOHyperparameters(reading: values, algorithm: name))
+        case .sppo: self = .sppo(try SPPOHyperparameters(reading: values, algorithm: name))
+        case .inpo: self = .inpo(try INPOHyperparameters(reading: values, algorithm: name))
+        case .nashMP: self = .nashMP(try NashMPHyperparameters(reading: values, algorithm: name))
+        case .nashMD: self = .nashMD(try NashMDHyperparameters(reading: values, algorithm: name))
+        }
+    }
+
+    private var parameterSet: any HyperparameterSet {
+        switch self {
+        case .sft(let h): h
+        case .dpo(let h): h
+        case .sppo(let h): h
+        case .inpo(let h): h
+        case .nashMP(let h): h
+        case .nashMD(let h): h
+        }
+    }
+
+    /// Every hyperparameter by its JSON key, defaults included.
+    public var values: [String: HyperValue] { parameterSet.values }
+
+    func crossCheck() throws(TrainingSpecError) -> [String] { try parameterSet.crossCheck() }
+}
+
+/// A validated training configuration: the algorithm with every hyperparameter resolved, and the seed.
+public struct TrainingSpec: Sendable, Equatable {
+    public var method: TrainingMethod
+    public var seed: UInt64
+    /// Accepted-but-questionable settings (e.g. Nash-MP with η > 2 loses its rate guarantee).
+    public private(set) var warnings: [String]
+
+    /// Checks `method`'s cross-field constraints.
+    public init(method: TrainingMethod, seed: UInt64) throws(TrainingSpecError) {
+        self.method = method
+        self.seed = seed
+        warnings = try method.crossCheck()
+    }
+
+    /// Validates `hyperparameters` for `algorithm` and fills in defaults once; every error names its field.
+    /// SFT on a `task` takes the task's reference recipe for whatever the caller does not set.
+    public init(algorithm: String, hyperparameters: [String: HyperValue], seed: UInt64,
+                task: (any TextTask)? = nil) throws(TrainingSpecError) {
         guard let algo = TrainingAlgorithm(rawValue: algorithm) else {
             let known = TrainingAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
             throw TrainingSpecError(field: "algorithm", message: "unknown algorithm '\(algorithm)'; expected one of \(known)")
         }
-        self.algorithm = algo
-        self.seed = seed
-        let schema = TrainingSpec.schema(for: algo)
-        var values: [String: HyperValue] = [:]
-        for (key, rule) in schema { values[key] = rule.defaultValue }
-        for key in hyperparameters.keys.sorted() {
-            guard let rule = schema[key], let value = hyperparameters[key] else {
-                let known = schema.keys.sorted().joined(separator: ", ")
-                throw TrainingSpecError(field: "hyperparameters.\(key)",
-                                        message: "unknown hyperparameter for \(algorithm); expected one of \(known)")
-            }
-            try rule.check(value, field: "hyperparameters.\(key)")
-            values[key] = value
-        }
-        self.values = values
-        provided = Set(hyperparameters.keys)
-        try crossCheck()
+        let base = task.map { SFTHyperparameters(recipe: $0.sftConfig) } ?? SFTHyperparameters()
+        try self.init(method: try TrainingMethod(algo, values: hyperparameters, sftBase: base), seed: seed)
     }
 
-    /// Checks that involve several values at once.
-    private mutating func crossCheck() throws(TrainingSpecError) {
-        switch algorithm {
-        case .inpo:
-            // π_t enters the INPO regression with weight 1 − ητ; negative would make no sense (algorithms.md §3).
-            guard number("eta") * number("beta") <= 1 else {
-                throw TrainingSpecError(field: "hyperparameters.eta", message: "INPO needs eta * beta (η·τ) ≤ 1")
-            }
-        case .nashMP:
-            if number("eta") > 2 {
-                warnings.append("nash_mp: eta > 2 voids the (1+ηβ)^-k convergence-rate bound, which needs η ≤ 2")
-            }
-        case .dpo:
-            let loss = string("loss_type")
-            let eps = number("label_smoothing")
-            if loss == "robust" && eps >= 0.5 {
-                throw TrainingSpecError(field: "hyperparameters.label_smoothing", message: "robust DPO needs label_smoothing < 0.5")
-            }
-            if eps > 0 && !["sigmoid", "cdpo", "robust"].contains(loss) {
-                throw TrainingSpecError(field: "hyperparameters.label_smoothing",
-                                        message: "label_smoothing applies to loss_type sigmoid, cdpo or robust only")
-            }
-        default:
-            break
+    public var algorithm: TrainingAlgorithm { method.algorithm }
+
+    /// Every hyperparameter by its JSON key, defaults included: what a stored run shows.
+    public var hyperparameters: [String: HyperValue] { method.values }
+
+    public var optimizer: OptimizerHyperparameters {
+        switch method {
+        case .sft(let h): h.optimizer
+        case .dpo(let h): h.optimizer
+        case .sppo(let h): h.optimizer
+        case .inpo(let h): h.optimizer
+        case .nashMP(let h): h.optimizer
+        case .nashMD(let h): h.optimizer
         }
     }
 
-    /// A numeric hyperparameter (0 if absent, which validation rules out for keys in the schema).
-    public func number(_ key: String) -> Double {
-        if case .number(let x)? = values[key] { return x }
-        return 0
+    /// How data is sampled from policies (nil for SFT, which samples nothing).
+    public var sampling: SamplingHyperparameters? {
+        switch method {
+        case .sft: nil
+        case .dpo(let h): h.sampling
+        case .sppo(let h): h.sampling
+        case .inpo(let h): h.sampling
+        case .nashMP(let h): h.sampling
+        case .nashMD(let h): h.sampling
+        }
     }
 
-    /// A count hyperparameter.
-    public func count(_ key: String) -> Int { Int(number(key)) }
-
-    /// A string hyperparameter ("" if absent).
-    public func string(_ key: String) -> String {
-        if case .string(let s)? = values[key] { return s }
-        return ""
+    /// The iteration structure of an online algorithm (nil offline).
+    public var schedule: OnlineSchedule? {
+        switch method {
+        case .sft, .dpo: nil
+        case .sppo(let h): h.schedule
+        case .inpo(let h): h.schedule
+        case .nashMP(let h): h.schedule
+        case .nashMD(let h): h.schedule
+        }
     }
 
     /// Optimiser steps of the whole run: `steps` offline; `iterations × steps_per_iteration` online, twice
     /// that for Nash-MP (two prox steps per iteration).
     public var totalSteps: Int {
-        switch algorithm {
-        case .sft, .dpo: count("steps")
-        case .nashMP: 2 * count("iterations") * count("steps_per_iteration")
-        default: count("iterations") * count("steps_per_iteration")
+        switch method {
+        case .sft(let h): h.steps
+        case .dpo(let h): h.steps
+        case .nashMP(let h): 2 * h.schedule.iterations * h.schedule.stepsPerIteration
+        case .sppo, .inpo, .nashMD:
+            (schedule?.iterations ?? 0) * (schedule?.stepsPerIteration ?? 0)
         }
     }
 
     /// Optimiser steps of one phase of an online iteration.
-    var stepsPerPhase: Int { count("steps_per_iteration") }
+    var stepsPerPhase: Int { schedule?.stepsPerIteration ?? totalSteps }
 
     /// The defaults of `algorithm`, by hyperparameter name.
     public static func defaults(for algorithm: TrainingAlgorithm) -> [String: HyperValue] {
-        schema(for: algorithm).mapValues(\.defaultValue)
+        // Reading no values cannot fail.
+        (try? TrainingMethod(algorithm, values: [:], sftBase: SFTHyperparameters()))?.values ?? [:]
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 public import HTTP1
 public import HTTPServer
+import Alignment
 import Policy
+import Service
 import Storage
 
 /// An RFC 9457 problem document, the body of every error response.
@@ -86,6 +88,11 @@ public enum ErrorMapping {
         case let error as AppError:
             return Problem(status: error.status, code: error.code, detail: error.detail, field: error.field, instance: instance,
                            errors: error.errors).response
+        case let error as RunSpecError:
+            return Problem(status: .unprocessableContent, code: "invalid_field", detail: error.message,
+                           field: error.field.isEmpty ? nil : error.field, instance: instance).response
+        case let error as TrainingSpecError:
+            return Problem(status: .unprocessableContent, code: "invalid_field", detail: error.message, field: error.field, instance: instance).response
         case let error as MissingReference:
             return Problem(status: .unprocessableContent, code: "unknown_reference",
                            detail: "\(error.field) refers to '\(error.id)', which does not exist", field: error.field, instance: instance).response

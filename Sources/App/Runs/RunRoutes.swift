@@ -1,6 +1,7 @@
 import Foundation
 import HTTP1
 import HTTPServer
+import Service
 import Storage
 
 /// `/v1/runs`: start a run (202 + `Location`), list and read runs, their metrics, a live event
@@ -14,17 +15,12 @@ struct RunRoutes {
     func register(on router: inout Router) {
         let database = database, executor = executor, signal = signal
         router.post("/v1/runs", handler: auth.require(Roles.researchers) { request, principal in
-            let body = try JSONObject.object(try JSONObject.parse(request.body), path: "")
-            let plan = try RunRequest(body)
-            try database.read { try plan.checkModels(on: $0) }
+            // The reader's checks (UTF-8, duplicate keys, depth, NUL) first; then the typed decode.
+            _ = try JSONObject.parse(request.body)
+            let spec = try RunSpec.decode(request.body)
+            try database.read { try spec.checkModels(on: $0) }
             let response = try Idempotency.create(request, principal: principal, database: database) { connection in
-                let now = Date()
-                let run = RunRecord(
-                    id: Identifier.make("run", now: now), name: plan.name, algorithm: plan.algorithm, status: .queued,
-                    spec: plan.spec.text, modelID: plan.modelID, referenceID: plan.referenceID, createdBy: principal.name,
-                    warnings: plan.warnings, totalSteps: plan.totalSteps, createdAt: now, updatedAt: now)
-                try RunRepository.insert(run, on: connection)
-                try RunExecutor.enqueue(runID: run.id, on: connection)
+                let run = try RunExecutor.submit(spec, createdBy: principal.name, on: connection)
                 return CreatedResponse(status: .accepted, body: Array(try JSONResponse.encoder.encode(RunBody(run))),
                                        location: "/v1/runs/\(run.id)")
             }

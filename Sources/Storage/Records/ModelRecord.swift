@@ -36,3 +36,14 @@ public struct ModelRecord: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+/// What a stored model is. Stored and shown as its raw value.
+public enum ModelKind: String, Sendable, CaseIterable, Codable {
+    case policy
+    case rewardModel = "reward_model"
+    case critic
+    case preferenceModel = "preference_model"
+
+    /// Kinds whose checkpoint carries a scalar value head on the trunk's final hidden state.
+    public var hasValueHead: Bool { self == .rewardModel || self == .critic }
+}

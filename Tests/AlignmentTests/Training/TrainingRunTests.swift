@@ -86,11 +86,11 @@ import Testing
     @Test func sftOnATaskFollowsItsRecipeUnlessOverridden() throws {
         let task = ArithmeticTask()
         let policy = try GPT(config: task.referenceConfig, seed: 1)
-        let recipe = try TrainingRun(spec: try TrainingSpec(algorithm: "sft", hyperparameters: [:], seed: 0),
+        let recipe = try TrainingRun(spec: try TrainingSpec(algorithm: "sft", hyperparameters: [:], seed: 0, task: task),
                                      policy: policy, reference: nil, data: .task(task))
-        #expect(recipe.spec.count("steps") == task.sftConfig.steps)
+        #expect(recipe.spec.optimizer.batchSize == task.sftConfig.batchSize)
         #expect(recipe.spec.totalSteps == task.sftConfig.steps)
-        let overridden = try TrainingRun(spec: try TrainingSpec(algorithm: "sft", hyperparameters: ["steps": .number(3)], seed: 0),
+        let overridden = try TrainingRun(spec: try TrainingSpec(algorithm: "sft", hyperparameters: ["steps": .number(3)], seed: 0, task: task),
                                          policy: policy, reference: nil, data: .task(task))
         #expect(overridden.spec.totalSteps == 3)
     }

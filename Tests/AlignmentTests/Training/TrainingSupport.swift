@@ -40,7 +40,7 @@ func train(
     _ algorithm: String, on task: any TextTask, _ hyperparameters: [String: HyperValue] = [:], seed: UInt64 = 3,
     resumeFrom: Safetensors? = nil, cancelAfter: Int? = nil
 ) throws -> (outcome: TrainingOutcome, observer: RecordingObserver, seconds: Double) {
-    let spec = try TrainingSpec(algorithm: algorithm, hyperparameters: hyperparameters, seed: seed)
+    let spec = try TrainingSpec(algorithm: algorithm, hyperparameters: hyperparameters, seed: seed, task: task)
     let policy = try References.model(for: task)
     let reference = try References.model(for: task)
     let run = try TrainingRun(spec: spec, policy: policy, reference: reference, data: .task(task), resumeFrom: resumeFrom)

@@ -29,7 +29,7 @@ import Testing
             let seeds = (env["PREFLAB_TRAINING_SEEDS"] ?? "3").split(separator: ",").compactMap { UInt64($0) }
             for (name, base) in algorithms where extra == nil || extra == name {
                 for seed in seeds {
-                    let accepted = try TrainingSpec(algorithm: name, hyperparameters: [:], seed: 0).values
+                    let accepted = try TrainingSpec(algorithm: name, hyperparameters: [:], seed: 0).hyperparameters
                     let hyper = base.merging(overrides.filter { accepted[$0.key] != nil }) { $1 }
                     let r = try train(name, on: task, hyper, seed: seed)
                     let s = r.outcome.summary
@@ -40,7 +40,7 @@ import Testing
                         }
                     }
                     let spec = try TrainingSpec(algorithm: name, hyperparameters: hyper, seed: seed)
-                    let iterations = max(1, spec.algorithm.isOnline ? spec.count("iterations") : 1)
+                    let iterations = max(1, spec.schedule?.iterations ?? 1)
                     print(String(format: "%@ %@%@ seed %d: win %.3f [%.3f, %.3f] expl %.3f (ref %.3f) kl %.2f | %.1f s total, %.2f s/iteration",
                                  task.name, name, base.isEmpty ? "" : " (pg)", Int(seed), s["eval/win_rate"] ?? -1, s["eval/win_rate_low"] ?? -1,
                                  s["eval/win_rate_high"] ?? -1, s["eval/exploitability"] ?? -1,

@@ -1,25 +1,27 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Wakes the event streams of this process when a run records metrics or changes status, so
 /// server-sent events go out as they happen; streams also poll the store, which covers runs
 /// executed by workers in other processes.
-final class RunSignal: Sendable {
+public final class RunSignal: Sendable {
     private let generation = Mutex<UInt64>(0)
     private let condition = NSCondition()
 
     /// Something changed for some run.
-    func notify() {
+    public init() {}
+
+    public func notify() {
         condition.lock()
         generation.withLock { $0 &+= 1 }
         condition.broadcast()
         condition.unlock()
     }
 
-    var current: UInt64 { generation.withLock { $0 } }
+    public var current: UInt64 { generation.withLock { $0 } }
 
     /// Returns when the generation moves past `seen` or `timeout` passes.
-    func wait(after seen: UInt64, timeout: TimeInterval) {
+    public func wait(after seen: UInt64, timeout: TimeInterval) {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }

@@ -1,23 +1,23 @@
 import Alignment
-import Foundation
+public import Foundation
 import Jobs
-import Logging
+public import Logging
 import Policy
-import Storage
+public import Storage
 
-/// Executes runs: the handler of the `run` jobs claimed by this process's worker pool. A run is
-/// re-validated from its stored request, marked running, executed with its metrics and checkpoints
+/// Executes runs: the handler of the `run` jobs claimed by this process's worker pool. A run's job payload
+/// is its ``RunSpec``; the handler decodes it (with the same validation as at `POST`), marks the run running, executed with its metrics and checkpoints
 /// written as it goes, and ended (succeeded, failed or cancelled) in the store. A run whose worker
 /// died is claimed again once its lease lapses and resumes from its last checkpoint.
-final class RunExecutor: Sendable {
-    static let jobKind = "run"
+public final class RunExecutor: Sendable {
+    public static let jobKind = "run"
 
-    let database: Database
-    let signal: RunSignal
+    public let database: Database
+    public let signal: RunSignal
     private let pool: WorkerPool?
 
     /// `threads` = 0 makes an API-only process (runs are executed by workers elsewhere).
-    init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger) {
+    public init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger) {
         self.database = database
         self.signal = signal
         let job = RunJob.Environment(database: database, signal: signal, logger: logger)
@@ -32,25 +32,33 @@ final class RunExecutor: Sendable {
             : nil
     }
 
-    func start() { pool?.start() }
+    public func start() { pool?.start() }
 
     /// Stops taking runs; running ones are released at a step boundary and resume after restart.
-    func stop() { pool?.stop(timeout: .seconds(10)) }
+    public func stop() { pool?.stop(timeout: .seconds(10)) }
 
     /// A run was queued by this process: start it without waiting for the poll.
-    func wake() { pool?.wake() }
+    public func wake() { pool?.wake() }
 
     /// A cancel was stored: tell the local handler now rather than at its next heartbeat.
-    func cancelLocally(runID: String) { pool?.cancel(jobID: runID) }
+    public func cancelLocally(runID: String) { pool?.cancel(jobID: runID) }
 
-    /// Queues the job that executes `runID` (same id), in the caller's transaction.
-    static func enqueue(runID: String, on connection: any SQLConnection) throws {
-        _ = try JobQueue.enqueue(id: runID, kind: jobKind, payload: "{}", maxAttempts: 5, on: connection)
+    /// Stores a new run and queues the job that executes it (same id, payload: the spec), in the caller's
+    /// transaction, so a run is never stored without its job or queued without its row.
+    public static func submit(_ spec: RunSpec, createdBy: String, now: Date = Date(), on connection: any SQLConnection) throws -> RunRecord {
+        let json = spec.json
+        let run = RunRecord(
+            id: Identifier.make("run", now: now), name: spec.name, algorithm: spec.algorithm, status: .queued,
+            spec: json, modelID: spec.modelID, referenceID: spec.referenceID, createdBy: createdBy,
+            warnings: spec.warnings, totalSteps: spec.totalSteps, createdAt: now, updatedAt: now)
+        try RunRepository.insert(run, on: connection)
+        _ = try JobQueue.enqueue(id: run.id, kind: jobKind, payload: json, maxAttempts: 5, on: connection)
+        return run
     }
 
     /// Cancels a queued run at once; a running one is asked to stop and ends `cancelled` when it does.
     /// A run whose job has already ended (or has none) ends `cancelled` now.
-    static func requestCancel(runID: String, on connection: any SQLConnection) throws {
+    public static func requestCancel(runID: String, on connection: any SQLConnection) throws {
         let job = try JobQueue.requestCancel(id: runID, on: connection)
         if job?.status.isFinal ?? true {
             try RunRepository.finish(id: runID, status: .cancelled, error: nil, on: connection)
@@ -91,12 +99,14 @@ struct RunJob {
         }
         environment.signal.notify()
         do {
-            let request = try RunRequest(try JSONObject.object(try JSONObject.parse(Array(run.spec.utf8)), path: ""))
-            switch request.task {
+            // Jobs queued before specs were payloads carry `{}`: their stored request is the spec.
+            let payload = context.job.payload.utf8.count > 2 ? context.job.payload : run.spec
+            let spec = try RunSpec.decode(Array(payload.utf8))
+            switch spec.job {
             case .tabular(let tabular):
-                try finish(.succeeded, result: try runTabular(tabular))
-            case .training(let spec, let source):
-                try runTraining(spec, source, run: run)
+                try finish(.succeeded, result: try runTabular(try tabular.makeRun()))
+            case .training(let training):
+                try runTraining(training, run: run)
             }
         } catch let error as JobCancelled {
             // Shutdown and a lost lease leave the run as it is: another worker (or this one after a restart) resumes it.
@@ -139,9 +149,11 @@ struct RunJob {
         return .object(result)
     }
 
+    /// The run's error as stored and shown: the field at fault where there is one.
     static func describe(_ error: any Error) -> String {
         switch error {
-        case let error as AppError: error.field.map { "\($0): \(error.detail)" } ?? error.detail
+        case let error as RunSpecError: error.description
+        case let error as TrainingSpecError: error.description
         case let error as TabularError: error.message
         case let error as PolicyError: error.message
         case let error as MissingReference: "\(error.field): no \(error.id)"

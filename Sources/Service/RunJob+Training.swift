@@ -9,20 +9,15 @@ extension RunJob {
     /// attempt died or was stopped). Metrics after that checkpoint are dropped first and recomputed:
     /// training is deterministic for a seed, so the series ends with no gap and no duplicate step.
     /// Stores the trained policy and ends the run succeeded.
-    func runTraining(_ spec: TrainingSpec, _ source: TrainingSource, run: RunRecord) throws {
-        let database = environment.database, runID = runID
-        let policy = try loadPolicy(run.modelID, source: source, seed: spec.seed)
-        let reference = try run.referenceID.map { try loadPolicy($0, source: source, seed: spec.seed) }
-        let data = try trainingData(spec, source)
+    func runTraining(_ run: TrainingRunSpec, run record: RunRecord) throws {
+        let database = environment.database, runID = runID, spec = run.training
+        let policy = try loadPolicy(run.model, task: run.task, seed: spec.seed)
+        let reference = try run.reference.map { try loadPolicy($0, task: run.task, seed: spec.seed) }
+        let data = try trainingData(run)
         let resume = try database.read { try RunRepository.checkpoint(runID: runID, on: $0) }
         try database.write { try RunRepository.deleteMetrics(runID: runID, after: resume?.step ?? 0, on: $0) }
         let resumeFile = try resume.map { try Safetensors(bytes: $0.data) }
-        let training: TrainingRun
-        do {
-            training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile)
-        } catch {
-            throw AppError.invalidField(error.field, error.message)
-        }
+        let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile)
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context)
         let outcome: TrainingOutcome
         do {
@@ -33,15 +28,15 @@ extension RunJob {
         }
         try observer.recorder.flush()
         let trained = outcome.policy
-        let architecture = try ModelRoutes.json(trained.config)
-        let bytes = LoadedModel(trunk: trained, head: nil).checkpoint(kind: "policy").encoded()
-        let name = run.name ?? "\(run.algorithm) \(runID)"
+        let architecture = String(decoding: try JSONEncoder().encode(trained.config), as: UTF8.self)
+        let bytes = trained.checkpoint(metadata: ["kind": ModelKind.policy.rawValue]).encoded()
+        let name = record.name ?? "\(record.algorithm) \(runID)"
         var result: [String: JSONValue] = ["steps": .number(Double(outcome.steps))]
         for (key, value) in outcome.summary where value.isFinite { result[key] = .number(value) }
-        let summary = result, parentID = run.modelID, seed = Int(spec.seed), parameterCount = trained.parameterCount
+        let summary = result, parentID = record.modelID, seed = Int(spec.seed), parameterCount = trained.parameterCount
         // The policy and the run's end are one transaction: a crash between them cannot store the policy twice.
         try database.write { connection in
-            let model = try ModelRepository.insert(name: name, kind: "policy", architecture: architecture, parameterCount: parameterCount,
+            let model = try ModelRepository.insert(name: name, kind: ModelKind.policy.rawValue, architecture: architecture, parameterCount: parameterCount,
                                                    parentID: parentID, runID: runID, seed: seed, source: "trained",
                                                    checkpoint: bytes, on: connection)
             var result = summary
@@ -52,9 +47,9 @@ extension RunJob {
     }
 
     /// A stored policy, or (SFT on a task with no model given) the task's reference architecture freshly initialised.
-    func loadPolicy(_ id: String?, source: TrainingSource, seed: UInt64) throws -> GPT {
+    func loadPolicy(_ id: String?, task: (any TextTask)?, seed: UInt64) throws -> GPT {
         guard let id else {
-            guard let task = source.task else { throw AppError.invalidField("model", "the run names no policy") }
+            guard let task else { throw RunSpecError("model", "the run names no policy") }
             return try GPT(config: task.referenceConfig, seed: seed)
         }
         let database = environment.database
@@ -67,10 +62,16 @@ extension RunJob {
 
     /// The task, or the stored preferences resolved by majority (ties dropped) as pairs, or their
     /// chosen responses as SFT examples.
-    func trainingData(_ spec: TrainingSpec, _ source: TrainingSource) throws -> TrainingData {
-        if let task = source.task { return .task(task) }
-        guard let filter = source.filter else { throw AppError.invalidField("dataset", "the run names no data") }
-        let preferences = try DatasetRoutes.all(filter.preferenceFilter, database: environment.database)
+    func trainingData(_ run: TrainingRunSpec) throws -> TrainingData {
+        let selection: DatasetSelection
+        switch run.source {
+        case .task:
+            guard let task = run.task else { throw RunSpecError("task.name", "this server has no such task") }
+            return .task(task)
+        case .dataset(let s):
+            selection = s
+        }
+        let preferences = try Self.preferences(selection.filter, database: environment.database)
         let pairs = MajorityResolution.resolve(preferences).compactMap { pair -> TextPair? in
             switch pair.outcome {
             case .a: TextPair(prompt: pair.prompt, chosen: pair.responseA, rejected: pair.responseB)
@@ -79,13 +80,25 @@ extension RunJob {
             }
         }
         guard !pairs.isEmpty else {
-            throw AppError.invalidField("dataset", "the filter selects no decided preference (ties and skips do not count)")
+            throw RunSpecError("dataset", "the filter selects no decided preference (ties and skips do not count)")
         }
-        guard spec.algorithm == .sft else { return .pairs(pairs) }
+        guard run.training.algorithm == .sft else { return .pairs(pairs) }
         let tokenizer = ByteTokenizer()
         return .examples(pairs.map {
             SFTExample(prompt: tokenizer.encode($0.prompt, bos: true), response: tokenizer.encode($0.chosen, eos: true))
         })
+    }
+
+    /// Every preference the filter selects, page by page.
+    static func preferences(_ filter: PreferenceFilter, database: Database) throws -> [Preference] {
+        var out: [Preference] = []
+        var cursor: String?
+        repeat {
+            let page = try database.read { try PreferenceRepository.list(filter, after: cursor, limit: 1000, on: $0) }
+            out += page.items
+            cursor = page.nextPageToken.flatMap(PageToken.decode)
+        } while cursor != nil
+        return out
     }
 }
 

@@ -1,0 +1,218 @@
+import Alignment
+import Foundation
+public import Storage
+
+/// Decoding validates: a request body and a stored payload go through the same checks, so what a worker
+/// runs is exactly what was accepted. Encoding writes the resolved form, which decodes to the same spec.
+extension RunSpec: Codable {
+    static let fields: Set<String> = ["version", "name", "algorithm", "model", "reference", "task", "dataset", "judge", "hyperparameters", "seed"]
+
+    /// Decodes and validates a request body or a stored payload; every error names its field.
+    public static func decode(_ bytes: [UInt8]) throws(RunSpecError) -> RunSpec {
+        do {
+            return try JSONDecoder().decode(RunSpec.self, from: Data(bytes))
+        } catch let error as RunSpecError {
+            throw error
+        } catch let error as DecodingError {
+            switch error {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
+                 .dataCorrupted(let context):
+                throw RunSpecError(fieldPath(context.codingPath), context.debugDescription)
+            @unknown default:
+                throw RunSpecError("", "the run specification is not valid JSON")
+            }
+        } catch {
+            throw RunSpecError("", "the run specification is not valid JSON")
+        }
+    }
+
+    /// The resolved JSON: sorted keys, so equal specs store equal text.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain numbers, strings and arrays cannot fail.
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let body = try SpecObject(decoder)
+        try body.rejectUnknown(Self.fields)
+        let version = try body.integer("version", range: 1...Int(Int32.max)) ?? Self.currentVersion
+        guard version <= Self.currentVersion else {
+            throw RunSpecError("version", "this server reads run specifications up to version \(Self.currentVersion)")
+        }
+        name = try body.string("name", maxLength: 200)
+        let algorithm = try body.requiredString("algorithm", maxLength: 64)
+        seed = try body.integer("seed", range: 0...Int(Int32.max)) ?? 0
+        let task = try body.object("task")
+        let hyper = try body.object("hyperparameters")
+        if task == nil, !body.has("dataset") {
+            throw RunSpecError("task", "a run needs a task ({\"kind\": \"tabular\", ...} or {\"kind\": \"text\", \"name\": ...}) or a dataset filter")
+        }
+        let kind = try task.map { task throws(RunSpecError) -> String in
+            let kind = try task.requiredString("kind", maxLength: 64)
+            guard ["tabular", "text"].contains(kind) else { throw RunSpecError("task.kind", "must be one of tabular, text") }
+            return kind
+        }
+        if let task, kind == "tabular" {
+            for key in ["model", "reference", "dataset"] where body.has(key) {
+                throw RunSpecError(key, "a tabular run has no \(key): its policy is a probability vector over the game's responses")
+            }
+            if let judge = try body.string("judge", maxLength: 300), judge != "matrix" {
+                throw RunSpecError("judge", "a tabular run is judged by its preference matrix ('matrix')")
+            }
+            job = .tabular(try TabularRunSpec(algorithm: algorithm, task: task, hyperparameters: hyper))
+        } else {
+            job = .training(try TrainingRunSpec(body, algorithm: algorithm, task: task, hyperparameters: hyper, seed: seed))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var out = encoder.container(keyedBy: AnyKey.self)
+        try out.encode(Self.currentVersion, forKey: AnyKey("version"))
+        try out.encodeIfPresent(name, forKey: AnyKey("name"))
+        try out.encode(algorithm, forKey: AnyKey("algorithm"))
+        try out.encode(seed, forKey: AnyKey("seed"))
+        switch job {
+        case .tabular(let t):
+            try out.encode("matrix", forKey: AnyKey("judge"))
+            var task = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("task"))
+            try task.encode("tabular", forKey: AnyKey("kind"))
+            try task.encode(t.preferenceMatrix, forKey: AnyKey("preference_matrix"))
+            try task.encode(t.reference, forKey: AnyKey("reference"))
+            try task.encodeIfPresent(t.initial, forKey: AnyKey("initial"))
+            try out.encode(t.hyperparameters, forKey: AnyKey("hyperparameters"))
+        case .training(let t):
+            try out.encode(t.judge, forKey: AnyKey("judge"))
+            try out.encodeIfPresent(t.model, forKey: AnyKey("model"))
+            try out.encodeIfPresent(t.reference, forKey: AnyKey("reference"))
+            try out.encode(t.training.hyperparameters, forKey: AnyKey("hyperparameters"))
+            switch t.source {
+            case .task(let name):
+                var task = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("task"))
+                try task.encode("text", forKey: AnyKey("kind"))
+                try task.encode(name, forKey: AnyKey("name"))
+            case .dataset(let selection):
+                var dataset = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("dataset"))
+                try dataset.encodeIfPresent(selection.dataset, forKey: AnyKey("dataset"))
+                try dataset.encodeIfPresent(selection.annotator, forKey: AnyKey("annotator"))
+                try dataset.encodeIfPresent(selection.since.map(ISO8601Time.string), forKey: AnyKey("since"))
+                try dataset.encode(ISO8601Time.string(selection.until), forKey: AnyKey("until"))
+            }
+        }
+    }
+}
+
+extension TabularRunSpec {
+    /// The game, start and hyperparameters; errors name `task.preference_matrix`, `task.reference`,
+    /// `task.initial` or `hyperparameters.<key>`.
+    init(algorithm: String, task: SpecObject, hyperparameters: SpecObject?) throws(RunSpecError) {
+        try task.rejectUnknown(["kind", "preference_matrix", "reference", "initial"])
+        guard let rows = try task.decode([[Double]].self, "preference_matrix", what: "an array of rows of numbers") else {
+            throw RunSpecError("task.preference_matrix", "is required")
+        }
+        guard rows.count >= 2, rows.count <= 64 else { throw RunSpecError("task.preference_matrix", "the game needs 2 to 64 responses") }
+        for (i, row) in rows.enumerated() where row.count > 64 {
+            throw RunSpecError("task.preference_matrix[\(i)]", "must be an array of at most 64 numbers")
+        }
+        func probabilities(_ key: String) throws(RunSpecError) -> [Double]? {
+            guard let values = try task.decode([Double].self, key, what: "an array of numbers") else { return nil }
+            guard values.count == rows.count else { throw RunSpecError("task.\(key)", "task.\(key) needs \(rows.count) probabilities, one per response") }
+            return values
+        }
+        guard let reference = try probabilities("reference") else { throw RunSpecError("task.reference", "is required") }
+        var values: [String: Double] = [:]
+        for (key, value) in try hyperparameters?.hyperparameters() ?? [:] {
+            guard case .number(let x) = value else { throw RunSpecError("hyperparameters.\(key)", "\(key) must be a number") }
+            values[key] = x
+        }
+        self.algorithm = algorithm
+        preferenceMatrix = rows
+        self.reference = reference
+        initial = try probabilities("initial")
+        self.hyperparameters = values
+        // Validate now, and store what the run resolves (Nash-MP's default η, the iteration count).
+        let run = try makeRun()
+        var effective: [String: Double] = [:]
+        if algorithm != "dpo" { effective["iterations"] = Double(run.iterations) }
+        if let beta = run.beta { effective["beta"] = beta }
+        if let eta = run.eta { effective["eta"] = eta }
+        self.hyperparameters = effective
+    }
+}
+
+extension TrainingRunSpec {
+    /// Judges named in the API but not available yet: reward and preference models, remote and human judges.
+    static let futureJudges = ["reward_model:", "preference_model:", "http:", "https:", "human"]
+
+    /// The validated spec and data source of a transformer run; errors name `task.name`, `dataset.*`,
+    /// `judge`, `algorithm`, `model`, `reference` or `hyperparameters.<key>`.
+    init(_ body: SpecObject, algorithm: String, task: SpecObject?, hyperparameters: SpecObject?, seed: Int) throws(RunSpecError) {
+        let values = try hyperparameters?.hyperparameters() ?? [:]
+        var builtIn: (any TextTask)?
+        if let task {
+            try task.rejectUnknown(["kind", "name"])
+            let name = try task.requiredString("name", maxLength: 64)
+            guard let found = TextTasks.named(name) else {
+                throw RunSpecError("task.name", "no text task '\(name)'; built in: \(TextTasks.all.map(\.name).joined(separator: ", "))")
+            }
+            builtIn = found
+        }
+        do {
+            training = try TrainingSpec(algorithm: algorithm, hyperparameters: values, seed: UInt64(seed), task: builtIn)
+        } catch {
+            throw RunSpecError(error.field, error.message)
+        }
+        let judge = try body.string("judge", maxLength: 300)
+        if let judge, Self.futureJudges.contains(where: { judge.hasPrefix($0) }) {
+            throw RunSpecError("judge", "judge '\(judge)' is not available yet: this server judges with oracle:<task> (text tasks) and preferences (stored human judgements)")
+        }
+        if let builtIn {
+            if body.has("dataset") { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
+            let oracle = "oracle:\(builtIn.name)"
+            if let judge, judge != oracle { throw RunSpecError("judge", "a run on task '\(builtIn.name)' is judged by '\(oracle)'") }
+            source = .task(builtIn.name)
+            self.judge = oracle
+        } else {
+            guard let filter = try body.object("dataset") else { throw RunSpecError("dataset", "must be an object") }
+            let selection = try DatasetSelection(filter)
+            guard !training.algorithm.isOnline else {
+                throw RunSpecError("task", "\(algorithm) is online: it samples from the policy and needs a task whose oracle judges the samples")
+            }
+            if let judge, judge != "preferences" { throw RunSpecError("judge", "a run on stored preferences is judged by them ('preferences')") }
+            source = .dataset(selection)
+            self.judge = "preferences"
+        }
+        model = try body.string("model", maxLength: 64)
+        if training.algorithm == .sft, body.has("reference") {
+            throw RunSpecError("reference", "sft takes no reference: it learns from examples alone")
+        }
+        reference = training.algorithm == .sft ? nil : (try body.string("reference", maxLength: 64) ?? model)
+        if model == nil, !(training.algorithm == .sft && builtIn != nil) {
+            throw RunSpecError("model", "\(algorithm) needs the id of the policy to train")
+        }
+    }
+}
+
+extension DatasetSelection {
+    init(_ object: SpecObject) throws(RunSpecError) {
+        try object.rejectUnknown(["dataset", "annotator", "since", "until"])
+        dataset = try object.string("dataset", maxLength: 200)
+        annotator = try object.string("annotator", maxLength: 200)
+        func time(_ key: String) throws(RunSpecError) -> Date? {
+            guard let text = try object.string(key, maxLength: 64) else { return nil }
+            guard let date = RFC3339.parse(text) else {
+                throw RunSpecError(object.name(key), "\(key) must be an ISO 8601 time such as 2026-01-31T12:00:00Z")
+            }
+            return Timestamp.date(Timestamp.micros(date))
+        }
+        since = try time("since")
+        // Microseconds, as stored: the spec a worker decodes selects exactly what this one does.
+        until = try time("until") ?? Timestamp.date(Timestamp.micros(Date()))
+    }
+
+    /// The repository filter this selection stands for.
+    public var filter: PreferenceFilter {
+        PreferenceFilter(annotator: annotator, dataset: dataset, since: since, until: until)
+    }
+}

@@ -1,0 +1,30 @@
+import Alignment
+import Foundation
+import Policy
+public import Storage
+
+extension RunSpec {
+    /// The models named by the spec exist, are policies with one architecture, and (on a text task) have
+    /// the context the task needs. Throws ``MissingReference`` for an unknown id, ``RunSpecError`` otherwise.
+    public func checkModels(on connection: any SQLConnection) throws {
+        guard case .training(let run) = job else { return }
+        var architecture: String?
+        for (field, id) in [("model", run.model), ("reference", run.reference)] {
+            guard let id else { continue }
+            guard let record = try ModelRepository.get(id: id, on: connection) else { throw MissingReference(field: field, id: id) }
+            guard record.kind == ModelKind.policy.rawValue else {
+                throw RunSpecError(field, "\(id) is a \(record.kind); runs train and compare policies")
+            }
+            if let architecture, architecture != record.architecture {
+                throw RunSpecError(field, "model and reference must share one architecture")
+            }
+            architecture = record.architecture
+            if let task = run.task, let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
+                let needed = task.contextNeeded(for: run.training)
+                guard config.context >= needed else {
+                    throw RunSpecError(field, "\(id) has a context of \(config.context) tokens; task '\(task.name)' needs \(needed) (its longest prompt and the response budget)")
+                }
+            }
+        }
+    }
+}
