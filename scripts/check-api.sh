@@ -43,6 +43,9 @@ URL=$(grep -o "http://[^ ]*" "$WORK/out" | head -1)
 TOKEN=$(awk '/Created the first admin token/ { getline; print $1; exit }' "$WORK/out")
 [ -n "$TOKEN" ] || { echo "server printed no admin token"; cat "$WORK/out"; exit 1; }
 
+echo "== run schemas against the server's validation"
+"$VENV/bin/python" scripts/check-run-schemas.py openapi.yaml "$URL" "$TOKEN"
+
 # Hooks, loaded through SCHEMATHESIS_HOOKS:
 # - The JSONL import bodies are described as arrays (one item per line, like
 #   OpenAPI 3.2's itemSchema); this serializer writes such an array as JSONL, and

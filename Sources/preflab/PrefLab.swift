@@ -85,9 +85,7 @@ struct Migrate: ParsableCommand {
         let location = try store.location()
         do {
             let database = try Database(location: location)
-            let versions = try database.read { connection in
-                try connection.query("SELECT version, name FROM schema_migrations ORDER BY version", []).map { "\($0[0].int ?? 0) \($0[1].string ?? "")" }
-            }
+            let versions = try database.read { try Migrator.applied(on: $0) }.map { "\($0.version) \($0.name)" }
             print("\(location): schema at \(versions.last ?? "nothing") (\(versions.count) migration(s) applied)")
             database.close()
         } catch {

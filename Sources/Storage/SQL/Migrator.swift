@@ -132,4 +132,9 @@ public struct Migrator: Sendable {
         }
         return done
     }
+
+    /// The migrations recorded as applied, oldest first: `(version, name)`.
+    public static func applied(on connection: any SQLConnection) throws -> [(version: Int, name: String)] {
+        try connection.query("SELECT version, name FROM schema_migrations ORDER BY version", []).map { ($0[0].int ?? 0, $0[1].string ?? "") }
+    }
 }

@@ -1,0 +1,74 @@
+"""openapi.yaml's per-algorithm run schemas agree with the server's validation.
+
+For every algorithm, a run posted with no hyperparameters comes back (202) with every
+hyperparameter the server resolved; their names must be exactly the properties of the
+algorithm's `<Name>Hyperparameters` schema, and their values its `default`s (SFT on a
+dataset, where no task recipe applies). Then every documented hyperparameter set to a
+value outside its documented range must be refused with 422 naming it.
+
+Usage: check-run-schemas.py OPENAPI_YAML BASE_URL TOKEN
+"""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+import yaml
+
+spec_path, base, token = sys.argv[1:4]
+schemas = yaml.safe_load(open(spec_path))["components"]["schemas"]
+
+
+def call(method, path, body):
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode(), headers={
+        "Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+status, model = call("POST", "/v1/models", {"name": "schema-check", "architecture": {"layers": 1, "dim": 16, "heads": 2, "context": 64}})
+assert status == 201, (status, model)
+model_id = (model.get("items") or [model])[0]["id"]
+
+failures = []
+for variant in schemas["NewRun"]["oneOf"]:
+    name = variant["$ref"].rsplit("/", 1)[1]
+    if name == "NewTabularRun":
+        continue
+    schema = schemas[name]
+    algorithm = schema["properties"]["algorithm"]["const"]
+    hyper = schemas[schema["properties"]["hyperparameters"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    body = {"algorithm": algorithm, "model": model_id}
+    body.update({"dataset": {"dataset": "none"}} if "dataset" in schema["properties"] else {"task": {"kind": "text", "name": "arithmetic"}})
+    status, run = call("POST", "/v1/runs", body)
+    if status != 202:
+        failures.append(f"{algorithm}: a run with every default was refused: {status} {run}")
+        continue
+    resolved = run["hyperparameters"]
+    if set(resolved) != set(hyper):
+        failures.append(f"{algorithm}: server resolves {sorted(resolved)}, openapi.yaml documents {sorted(hyper)}")
+    for key, prop in hyper.items():
+        if key in resolved and resolved[key] != prop.get("default"):
+            failures.append(f"{algorithm}.{key}: server default {resolved[key]!r}, openapi.yaml default {prop.get('default')!r}")
+        outside = None
+        if "maximum" in prop:
+            outside = prop["maximum"] + 1
+        elif "exclusiveMinimum" in prop:
+            outside = prop["exclusiveMinimum"]
+        elif "enum" in prop:
+            outside = "not-" + str(prop["enum"][0])
+        if outside is not None:
+            status, problem = call("POST", "/v1/runs", dict(body, hyperparameters={key: outside}))
+            if status != 422 or problem.get("field") != f"hyperparameters.{key}":
+                failures.append(f"{algorithm}.{key}={outside!r}: expected 422 naming hyperparameters.{key}, got {status} {problem}")
+    status, problem = call("POST", "/v1/runs", dict(body, hyperparameters={"not_a_hyperparameter": 1}))
+    if status != 422 or problem.get("field") != "hyperparameters.not_a_hyperparameter":
+        failures.append(f"{algorithm}: an unknown hyperparameter got {status} {problem}")
+
+for line in failures:
+    print("MISMATCH", line)
+print(f"run schemas: {len(failures)} mismatch(es)")
+sys.exit(1 if failures else 0)
