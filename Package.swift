@@ -21,8 +21,8 @@ let kernelSettings: [SwiftSetting] = strict + (Context.environment["PREFLAB_TARG
 } ?? []) + optimisedInDebug
 
 let package = Package(
+    // Linux only: the server waits on epoll and the shims link Linux system libraries; no Apple platform is declared.
     name: "PrefLab",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "preflab", targets: ["preflab"]),
     ],

@@ -3,7 +3,7 @@
 /// Hand-written rather than `JSONSerialization` so key order is the natural
 /// TRL order (`prompt`, `chosen`, `rejected`) on every platform, non-ASCII
 /// text stays raw UTF-8, and `/` is not escaped.
-indirect enum JSONOutput {
+public indirect enum JSONOutput {
     case null
     case bool(Bool)
     case int(Int)
@@ -56,7 +56,7 @@ indirect enum JSONOutput {
 
     /// RFC 8259 §7: only the quote, the backslash and C0 controls must be escaped.
     /// A Swift `String` is always valid UTF-8, so its bytes pass through as they are.
-    static func writeString(_ text: String, into out: inout [UInt8]) {
+    public static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
