@@ -23,8 +23,15 @@ public enum JobQueue {
             .text(id ?? Identifier.make("job", now: now)), .text(kind), .text(payload),
             .integer(Int64(max(1, maxAttempts))), .integer(micros), .integer(micros), .integer(micros))
         guard let row = rows.first else { throw StorageError(.failed, "INSERT … RETURNING returned no row") }
+        if connection.dialect == .postgres {
+            // Delivered at commit to every listening pool (on any machine), which claims at once.
+            try connection.query("SELECT pg_notify('\(channel)', ?)", .text(kind))
+        }
         return JobRecord(row: row)
     }
+
+    /// The PostgreSQL channel on which enqueues are announced (``WorkerPool`` listens on it).
+    public static let channel = "preflab_jobs"
 
     /// Leases one job of `kinds` (any kind when empty) to `owner` until `now + lease`, or nil.
     ///

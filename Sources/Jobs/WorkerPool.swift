@@ -19,6 +19,9 @@ public final class WorkerPool: Sendable {
     private let ended: @Sendable (JobRecord, any SQLConnection) throws -> Void
     private let logger: Logger
     private let state = Guarded(State())
+    /// Wakes idle workers when a job is enqueued anywhere (PostgreSQL's `NOTIFY`); polling stays the fallback.
+    private let listener: PostgresListener?
+    private let startedAt = Date()
 
     struct State {
         var started = false
@@ -52,6 +55,12 @@ public final class WorkerPool: Sendable {
         self.logger = logger
         self.handler = handler
         self.ended = ended
+        if case .postgres(let url) = database.location {
+            let wakes = state
+            listener = PostgresListener(url: url, channel: JobQueue.channel) { wakes.update { $0.wakes &+= 1 } }
+        } else {
+            listener = nil
+        }
     }
 
     public static func defaultOwner() -> String {
@@ -68,6 +77,8 @@ public final class WorkerPool: Sendable {
             return true
         }
         guard first else { return }
+        let registration = registration(running: [])
+        record("register") { connection in try WorkerRepository.upsert(registration, on: connection) }
         for index in 0..<threadCount {
             let thread = Thread { [self] in workerLoop() }
             thread.name = "preflab-job-\(index)"
@@ -76,6 +87,14 @@ public final class WorkerPool: Sendable {
         let heartbeat = Thread { [self] in heartbeatLoop() }
         heartbeat.name = "preflab-job-heartbeat"
         heartbeat.start()
+        listener?.start()
+    }
+
+    /// This pool as `GET /v1/workers` shows it.
+    func registration(running: [String]) -> WorkerRecord {
+        let info = ProcessInfo.processInfo
+        return WorkerRecord(id: owner, host: info.hostName, pid: Int(info.processIdentifier), kinds: kinds, threads: threadCount,
+                            startedAt: startedAt, heartbeatAt: Date(), currentJobs: running.sorted())
     }
 
     /// Tells idle workers to claim now; an in-process enqueuer calls it after its write commits.
@@ -92,6 +111,7 @@ public final class WorkerPool: Sendable {
             state.stopping = true
             return Array(state.running.values)
         }
+        listener?.stop()
         for context in running { context.cancel(.shutdown) }
         let deadline = Date().addingTimeInterval(timeout.timeInterval)
         let drained = state.wait(until: deadline, for: { $0.running.isEmpty }) { $0.running.isEmpty }
@@ -99,6 +119,7 @@ public final class WorkerPool: Sendable {
         // late outcome fails the lease guard.
         record("release leases") { [owner, ended] connection in
             try Self.release(id: nil, owner: owner, ended: ended, on: connection)
+            try WorkerRepository.remove(id: owner, on: connection)
         }
         state.update { $0.heartbeatsOver = true }
         let threadsDone = state.wait(until: deadline, for: { $0.liveThreads == 0 }) { $0.liveThreads == 0 }
@@ -210,12 +231,13 @@ public final class WorkerPool: Sendable {
             let over = state.wait(until: Date().addingTimeInterval(interval), for: { $0.heartbeatsOver }) { $0.heartbeatsOver }
             if over { return }
             let contexts = state.withLock { Array($0.running.values) }
-            guard !contexts.isEmpty else { continue }
             let ids = contexts.map(\.job.id)
+            let registration = registration(running: ids)
             let results: [String: HeartbeatResult]
             do {
-                // One transaction for all of this pool's leases: one commit per beat, however many jobs.
+                // One transaction for all of this pool's leases and its registration: one commit per beat.
                 results = try database.write { [owner, lease] connection in
+                    try WorkerRepository.upsert(registration, on: connection)
                     var out: [String: HeartbeatResult] = [:]
                     for id in ids { out[id] = try JobQueue.heartbeat(id: id, owner: owner, lease: lease, on: connection) }
                     return out

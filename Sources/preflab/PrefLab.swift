@@ -10,7 +10,7 @@ struct PrefLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preflab",
         abstract: "RLHF and preference-optimisation experiments over REST.",
-        subcommands: [Serve.self, Migrate.self, TokenCommand.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, TokenCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -56,6 +56,51 @@ struct Serve: ParsableCommand {
             try Application(configuration: config, logger: logger).run()
         } catch {
             logger.critical("could not start the server", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run jobs (runs) from the store, serving no API: scale out with several, against one PostgreSQL.",
+        discussion: "Pair with `serve` under PREFLAB_RUN_WORKERS=0. Options fall back to PREFLAB_* variables."
+    )
+
+    @OptionGroup var store: DatabaseOption
+
+    @Option(help: "Jobs run at once, each on its own thread (PREFLAB_RUN_WORKERS; default 1).")
+    var concurrency: Int?
+
+    @Option(help: "Job kinds to take (default: runs). Comma-separated.")
+    var queues: String = "runs"
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (PREFLAB_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    func run() throws {
+        let config: AppConfiguration
+        do {
+            config = try AppConfiguration.resolve(host: nil, port: nil, database: store.database, workers: nil, logLevel: logLevel,
+                                                  environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let unknown = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "runs" }
+        guard unknown.isEmpty else { throw ValidationError("--queues: unknown queue \(unknown.joined(separator: ", ")); this worker runs: runs") }
+        let concurrency = concurrency ?? max(1, config.runWorkers)
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1...64, got \(concurrency)") }
+        let level = config.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "preflab.worker")
+        do {
+            try WorkerProcess(location: config.database, concurrency: concurrency, leaseSeconds: config.jobLeaseSeconds, logger: logger).run()
+        } catch {
+            logger.critical("could not start the worker", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
     }
