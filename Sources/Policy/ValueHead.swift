@@ -74,3 +74,27 @@ public final class ValueHead {
         trunk.backward(dlogits: nil, dlnf: dlnf.pointer)
     }
 }
+
+extension ValueHead {
+    /// Checkpoint tensor names of the head, beside the trunk's in one safetensors file.
+    public static let weightName = "value_head.weight", biasName = "value_head.bias"
+
+    /// Adds the head's tensors to a trunk's checkpoint.
+    public func store(in file: inout Safetensors) {
+        let values = parameters.array
+        file.tensors[Self.weightName] = Tensor(shape: [dim], data: Array(values[0..<dim]))
+        file.tensors[Self.biasName] = Tensor(shape: [1], data: [values[dim]])
+    }
+
+    /// The head stored in `file` for a trunk of width `dim`: finite `value_head.weight` [dim] and `value_head.bias` [1].
+    public static func load(from file: Safetensors, dim: Int) throws(PolicyError) -> ValueHead {
+        guard let weight = file.tensors[weightName], weight.shape == [dim], let bias = file.tensors[biasName],
+              bias.shape == [1], (weight.data + bias.data).allSatisfy(\.isFinite)
+        else {
+            throw PolicyError("the checkpoint needs finite \(weightName) [\(dim)] and \(biasName) [1]")
+        }
+        let head = ValueHead(dim: dim, seed: 0)
+        head.parameters.pointer.update(from: weight.data + bias.data, count: dim + 1)
+        return head
+    }
+}

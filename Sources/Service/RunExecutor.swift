@@ -107,6 +107,8 @@ struct RunJob {
                 try finish(.succeeded, result: try runTabular(try tabular.makeRun()))
             case .training(let training):
                 try runTraining(training, run: run)
+            case .rewardModel(let rewardModel):
+                try runRewardModel(rewardModel, seed: spec.seed, run: run)
             }
         } catch let error as JobCancelled {
             // Shutdown and a lost lease leave the run as it is: another worker (or this one after a restart) resumes it.

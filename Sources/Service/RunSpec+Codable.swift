@@ -62,6 +62,8 @@ extension RunSpec: Codable {
                 throw RunSpecError("judge", "a tabular run is judged by its preference matrix ('matrix')")
             }
             job = .tabular(try TabularRunSpec(algorithm: algorithm, task: task, hyperparameters: hyper))
+        } else if algorithm == RewardModelRunSpec.algorithm {
+            job = .rewardModel(try RewardModelRunSpec(body, task: task, hyperparameters: hyper))
         } else {
             job = .training(try TrainingRunSpec(body, algorithm: algorithm, task: task, hyperparameters: hyper, seed: seed))
         }
@@ -82,12 +84,22 @@ extension RunSpec: Codable {
             try task.encode(t.reference, forKey: AnyKey("reference"))
             try task.encodeIfPresent(t.initial, forKey: AnyKey("initial"))
             try out.encode(t.hyperparameters, forKey: AnyKey("hyperparameters"))
+        case .rewardModel(let r):
+            try out.encode(r.judge, forKey: AnyKey("judge"))
+            try out.encodeIfPresent(r.model, forKey: AnyKey("model"))
+            try out.encode(r.hyperparameters.hyperparameters, forKey: AnyKey("hyperparameters"))
+            try Self.encode(r.source, into: &out)
         case .training(let t):
             try out.encode(t.judge, forKey: AnyKey("judge"))
             try out.encodeIfPresent(t.model, forKey: AnyKey("model"))
             try out.encodeIfPresent(t.reference, forKey: AnyKey("reference"))
             try out.encode(t.training.hyperparameters, forKey: AnyKey("hyperparameters"))
-            switch t.source {
+            try Self.encode(t.source, into: &out)
+        }
+    }
+
+    static func encode(_ source: TrainingRunSpec.Source, into out: inout KeyedEncodingContainer<AnyKey>) throws {
+            switch source {
             case .task(let name):
                 var task = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("task"))
                 try task.encode("text", forKey: AnyKey("kind"))
@@ -99,7 +111,6 @@ extension RunSpec: Codable {
                 try dataset.encodeIfPresent(selection.since.map(ISO8601Time.string), forKey: AnyKey("since"))
                 try dataset.encode(ISO8601Time.string(selection.until), forKey: AnyKey("until"))
             }
-        }
     }
 }
 
@@ -149,40 +160,13 @@ extension TrainingRunSpec {
     /// `judge`, `algorithm`, `model`, `reference` or `hyperparameters.<key>`.
     init(_ body: SpecObject, algorithm: String, task: SpecObject?, hyperparameters: SpecObject?, seed: Int) throws(RunSpecError) {
         let values = try hyperparameters?.hyperparameters() ?? [:]
-        var builtIn: (any TextTask)?
-        if let task {
-            try task.rejectUnknown(["kind", "name"])
-            let name = try task.requiredString("name", maxLength: 64)
-            guard let found = TextTasks.named(name) else {
-                throw RunSpecError("task.name", "no text task '\(name)'; built in: \(TextTasks.all.map(\.name).joined(separator: ", "))")
-            }
-            builtIn = found
-        }
+        let builtIn = try Self.builtInTask(task)
         do {
             training = try TrainingSpec(algorithm: algorithm, hyperparameters: values, seed: UInt64(seed), task: builtIn)
         } catch {
             throw RunSpecError(error.field, error.message)
         }
-        let judge = try body.string("judge", maxLength: 300)
-        if let judge, Self.futureJudges.contains(where: { judge.hasPrefix($0) }) {
-            throw RunSpecError("judge", "judge '\(judge)' is not available yet: this server judges with oracle:<task> (text tasks) and preferences (stored human judgements)")
-        }
-        if let builtIn {
-            if body.has("dataset") { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
-            let oracle = "oracle:\(builtIn.name)"
-            if let judge, judge != oracle { throw RunSpecError("judge", "a run on task '\(builtIn.name)' is judged by '\(oracle)'") }
-            source = .task(builtIn.name)
-            self.judge = oracle
-        } else {
-            guard let filter = try body.object("dataset") else { throw RunSpecError("dataset", "must be an object") }
-            let selection = try DatasetSelection(filter)
-            guard !training.algorithm.isOnline else {
-                throw RunSpecError("task", "\(algorithm) is online: it samples from the policy and needs a task whose oracle judges the samples")
-            }
-            if let judge, judge != "preferences" { throw RunSpecError("judge", "a run on stored preferences is judged by them ('preferences')") }
-            source = .dataset(selection)
-            self.judge = "preferences"
-        }
+        (source, self.judge) = try Self.source(body, task: builtIn, online: training.algorithm.isOnline, algorithm: algorithm)
         model = try body.string("model", maxLength: 64)
         if training.algorithm == .sft, body.has("reference") {
             throw RunSpecError("reference", "sft takes no reference: it learns from examples alone")
@@ -190,6 +174,59 @@ extension TrainingRunSpec {
         reference = training.algorithm == .sft ? nil : (try body.string("reference", maxLength: 64) ?? model)
         if model == nil, !(training.algorithm == .sft && builtIn != nil) {
             throw RunSpecError("model", "\(algorithm) needs the id of the policy to train")
+        }
+    }
+}
+
+extension TrainingRunSpec {
+    /// The built-in task named by `task`, if any (`task.name` must name one).
+    static func builtInTask(_ task: SpecObject?) throws(RunSpecError) -> (any TextTask)? {
+        guard let task else { return nil }
+        try task.rejectUnknown(["kind", "name"])
+        let name = try task.requiredString("name", maxLength: 64)
+        guard let found = TextTasks.named(name) else {
+            throw RunSpecError("task.name", "no text task '\(name)'; built in: \(TextTasks.all.map(\.name).joined(separator: ", "))")
+        }
+        return found
+    }
+
+    /// Where the data comes from and who judges it: a task and its oracle, or stored preferences.
+    static func source(_ body: SpecObject, task: (any TextTask)?, online: Bool, algorithm: String) throws(RunSpecError) -> (Source, String) {
+        let judge = try body.string("judge", maxLength: 300)
+        if let judge, futureJudges.contains(where: { judge.hasPrefix($0) }) {
+            throw RunSpecError("judge", "judge '\(judge)' is not available yet: this server judges with oracle:<task> (text tasks) and preferences (stored human judgements)")
+        }
+        if let task {
+            if body.has("dataset") { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
+            let oracle = "oracle:\(task.name)"
+            if let judge, judge != oracle { throw RunSpecError("judge", "a run on task '\(task.name)' is judged by '\(oracle)'") }
+            return (.task(task.name), oracle)
+        }
+        guard let filter = try body.object("dataset") else { throw RunSpecError("dataset", "must be an object") }
+        let selection = try DatasetSelection(filter)
+        guard !online else {
+            throw RunSpecError("task", "\(algorithm) is online: it samples from the policy and needs a task whose oracle judges the samples")
+        }
+        if let judge, judge != "preferences" { throw RunSpecError("judge", "a run on stored preferences is judged by them ('preferences')") }
+        return (.dataset(selection), "preferences")
+    }
+}
+
+extension RewardModelRunSpec {
+    /// Errors name `task.*`, `dataset.*`, `judge`, `model` or `hyperparameters.<key>`.
+    init(_ body: SpecObject, task: SpecObject?, hyperparameters: SpecObject?) throws(RunSpecError) {
+        let values = try hyperparameters?.hyperparameters() ?? [:]
+        do {
+            self.hyperparameters = try RewardModelHyperparameters(values: values)
+        } catch {
+            throw RunSpecError(error.field, error.message)
+        }
+        if body.has("reference") { throw RunSpecError("reference", "a reward model has no reference policy") }
+        let builtIn = try TrainingRunSpec.builtInTask(task)
+        (source, judge) = try TrainingRunSpec.source(body, task: builtIn, online: false, algorithm: Self.algorithm)
+        model = try body.string("model", maxLength: 64)
+        if model == nil, builtIn == nil {
+            throw RunSpecError("model", "a reward model on stored preferences needs `model`, the policy whose architecture and weights its trunk starts from")
         }
     }
 }

@@ -7,9 +7,14 @@ extension RunSpec {
     /// The models named by the spec exist, are policies with one architecture, and (on a text task) have
     /// the context the task needs. Throws ``MissingReference`` for an unknown id, ``RunSpecError`` otherwise.
     public func checkModels(on connection: any SQLConnection) throws {
-        guard case .training(let run) = job else { return }
+        let models: [(String, String?)]
+        switch job {
+        case .tabular: return
+        case .training(let run): models = [("model", run.model), ("reference", run.reference)]
+        case .rewardModel(let run): models = [("model", run.model)]
+        }
         var architecture: String?
-        for (field, id) in [("model", run.model), ("reference", run.reference)] {
+        for (field, id) in models {
             guard let id else { continue }
             guard let record = try ModelRepository.get(id: id, on: connection) else { throw MissingReference(field: field, id: id) }
             guard record.kind == ModelKind.policy.rawValue else {
@@ -19,7 +24,8 @@ extension RunSpec {
                 throw RunSpecError(field, "model and reference must share one architecture")
             }
             architecture = record.architecture
-            if let task = run.task, let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
+            if case .training(let run) = job, let task = run.task,
+               let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
                 let needed = task.contextNeeded(for: run.training)
                 guard config.context >= needed else {
                     throw RunSpecError(field, "\(id) has a context of \(config.context) tokens; task '\(task.name)' needs \(needed) (its longest prompt and the response budget)")

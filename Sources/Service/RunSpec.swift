@@ -22,6 +22,8 @@ public struct RunSpec: Sendable, Equatable {
         case tabular(TabularRunSpec)
         /// A transformer policy trained on a built-in task or on stored preferences.
         case training(TrainingRunSpec)
+        /// A Bradley–Terry reward model trained on stored preferences or a task's oracle labels.
+        case rewardModel(RewardModelRunSpec)
     }
 
     public init(name: String?, seed: Int, job: Job) {
@@ -34,12 +36,16 @@ public struct RunSpec: Sendable, Equatable {
         switch job {
         case .tabular(let t): t.algorithm
         case .training(let t): t.training.algorithm.rawValue
+        case .rewardModel: RewardModelRunSpec.algorithm
         }
     }
 
     public var modelID: String? {
-        if case .training(let t) = job { return t.model }
-        return nil
+        switch job {
+        case .tabular: nil
+        case .training(let t): t.model
+        case .rewardModel(let r): r.model
+        }
     }
 
     public var referenceID: String? {
@@ -51,6 +57,7 @@ public struct RunSpec: Sendable, Equatable {
         switch job {
         case .tabular(let t): (try? t.makeRun().warnings) ?? []
         case .training(let t): t.training.warnings
+        case .rewardModel: []
         }
     }
 
@@ -59,6 +66,7 @@ public struct RunSpec: Sendable, Equatable {
         switch job {
         case .tabular(let t): (try? t.makeRun().iterations) ?? 1
         case .training(let t): t.training.totalSteps
+        case .rewardModel(let r): r.hyperparameters.steps
         }
     }
 }
@@ -113,6 +121,21 @@ public struct TrainingRunSpec: Sendable, Equatable {
     }
 
     /// The built-in task, when the run has one.
+    public var task: (any TextTask)? {
+        if case .task(let name) = source { return TextTasks.named(name) }
+        return nil
+    }
+}
+
+/// A reward-model run: a scalar head on a GPT trunk (initialised from `model`'s weights, or on a task with no
+/// `model`, from the task's reference architecture) trained on comparisons.
+public struct RewardModelRunSpec: Sendable, Equatable {
+    public static let algorithm = "reward_model"
+    public var hyperparameters: RewardModelHyperparameters
+    public var model: String?
+    public var source: TrainingRunSpec.Source
+    public var judge: String
+
     public var task: (any TextTask)? {
         if case .task(let name) = source { return TextTasks.named(name) }
         return nil
