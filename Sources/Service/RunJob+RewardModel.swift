@@ -6,15 +6,16 @@ import Storage
 import Tensor
 
 extension RunJob {
-    /// Trains a reward model and stores it (kind `reward_model`: the trunk, `value_head.*`, and the reward
-    /// mean and standard deviation in the checkpoint's metadata). Not checkpointed: a retried run starts over
+    /// Trains a reward or preference model and stores it (kind `reward_model` or `preference_model`: the
+    /// trunk, `value_head.*`, and the score mean and standard deviation in the checkpoint's metadata). Not checkpointed: a retried run starts over
     /// and, being deterministic, records the same series.
     func runRewardModel(_ spec: RewardModelRunSpec, seed: Int, run record: RunRecord) throws {
         let database = environment.database, runID = runID
         try database.write { try RunRepository.deleteMetrics(runID: runID, after: 0, on: $0) }
         let trunk = try loadPolicy(spec.model, task: spec.task, seed: UInt64(seed))
         let examples = try rewardExamples(spec, seed: UInt64(seed))
-        let training = try RewardModelTraining(hyperparameters: spec.hyperparameters, seed: UInt64(seed), trunk: trunk, examples: examples)
+        let training = try RewardModelTraining(hyperparameters: spec.hyperparameters, seed: UInt64(seed), trunk: trunk, examples: examples,
+                                               scoring: spec.scoring)
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context)
         let outcome: RewardModelOutcome
         do {
@@ -25,9 +26,10 @@ extension RunJob {
         }
         try observer.recorder.flush()
         let architecture = String(decoding: try JSONEncoder().encode(outcome.trunk.config), as: UTF8.self)
-        let kind = ModelKind.rewardModel.rawValue
+        let kind = spec.modelKind.rawValue
+        // A preference model reads `prompt a EOS b EOS`; the metadata says so for whoever scores with it.
         var file = outcome.trunk.checkpoint(metadata: [
-            "kind": kind, "reward_mean": "\(outcome.rewardMean)", "reward_std": "\(outcome.rewardStd)",
+            "kind": kind, "reward_mean": "\(outcome.rewardMean)", "reward_std": "\(outcome.rewardStd)", "pair_scoring": spec.scoring.rawValue,
         ])
         outcome.head.store(in: &file)
         let bytes = file.encoded()

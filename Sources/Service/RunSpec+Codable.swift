@@ -62,8 +62,8 @@ extension RunSpec: Codable {
                 throw RunSpecError("judge", "a tabular run is judged by its preference matrix ('matrix')")
             }
             job = .tabular(try TabularRunSpec(algorithm: algorithm, task: task, hyperparameters: hyper))
-        } else if algorithm == RewardModelRunSpec.algorithm {
-            job = .rewardModel(try RewardModelRunSpec(body, task: task, hyperparameters: hyper))
+        } else if let scoring = RewardModelRunSpec.algorithms[algorithm] {
+            job = .rewardModel(try RewardModelRunSpec(body, scoring: scoring, task: task, hyperparameters: hyper))
         } else {
             job = .training(try TrainingRunSpec(body, algorithm: algorithm, task: task, hyperparameters: hyper, seed: seed))
         }
@@ -214,19 +214,21 @@ extension TrainingRunSpec {
 
 extension RewardModelRunSpec {
     /// Errors name `task.*`, `dataset.*`, `judge`, `model` or `hyperparameters.<key>`.
-    init(_ body: SpecObject, task: SpecObject?, hyperparameters: SpecObject?) throws(RunSpecError) {
+    init(_ body: SpecObject, scoring: PairScoring, task: SpecObject?, hyperparameters: SpecObject?) throws(RunSpecError) {
+        self.scoring = scoring
         let values = try hyperparameters?.hyperparameters() ?? [:]
         do {
             self.hyperparameters = try RewardModelHyperparameters(values: values)
         } catch {
             throw RunSpecError(error.field, error.message)
         }
-        if body.has("reference") { throw RunSpecError("reference", "a reward model has no reference policy") }
+        let name = scoring == .reward ? "reward_model" : "preference_model"
+        if body.has("reference") { throw RunSpecError("reference", "a \(name) has no reference policy") }
         let builtIn = try TrainingRunSpec.builtInTask(task)
-        (source, judge) = try TrainingRunSpec.source(body, task: builtIn, online: false, algorithm: Self.algorithm)
+        (source, judge) = try TrainingRunSpec.source(body, task: builtIn, online: false, algorithm: name)
         model = try body.string("model", maxLength: 64)
         if model == nil, builtIn == nil {
-            throw RunSpecError("model", "a reward model on stored preferences needs `model`, the policy whose architecture and weights its trunk starts from")
+            throw RunSpecError("model", "a \(name) on stored preferences needs `model`, the policy whose architecture and weights its trunk starts from")
         }
     }
 }

@@ -1,5 +1,6 @@
 public import Alignment
 public import Foundation
+public import Storage
 
 /// Everything a worker needs to execute a run, and nothing of HTTP: decoded and validated once from the
 /// `POST /v1/runs` body, with every default resolved, then stored as the run's job payload (its JSON is
@@ -36,7 +37,7 @@ public struct RunSpec: Sendable, Equatable {
         switch job {
         case .tabular(let t): t.algorithm
         case .training(let t): t.training.algorithm.rawValue
-        case .rewardModel: RewardModelRunSpec.algorithm
+        case .rewardModel(let r): r.algorithm
         }
     }
 
@@ -127,10 +128,12 @@ public struct TrainingRunSpec: Sendable, Equatable {
     }
 }
 
-/// A reward-model run: a scalar head on a GPT trunk (initialised from `model`'s weights, or on a task with no
-/// `model`, from the task's reference architecture) trained on comparisons.
+/// A reward-model or preference-model run: a scalar head on a GPT trunk (initialised from `model`'s weights,
+/// or on a task with no `model`, from the task's reference architecture) trained on comparisons.
 public struct RewardModelRunSpec: Sendable, Equatable {
-    public static let algorithm = "reward_model"
+    /// `reward_model` or `preference_model`.
+    public static let algorithms: [String: PairScoring] = ["reward_model": .reward, "preference_model": .preference]
+    public var scoring: PairScoring
     public var hyperparameters: RewardModelHyperparameters
     public var model: String?
     public var source: TrainingRunSpec.Source
@@ -140,6 +143,11 @@ public struct RewardModelRunSpec: Sendable, Equatable {
         if case .task(let name) = source { return TextTasks.named(name) }
         return nil
     }
+
+    public var algorithm: String { scoring == .reward ? "reward_model" : "preference_model" }
+
+    /// The kind of the model the run stores.
+    public var modelKind: ModelKind { scoring == .reward ? .rewardModel : .preferenceModel }
 }
 
 /// Which stored preferences an offline run learns from. `until` is fixed when the run is posted, so a run

@@ -1,4 +1,4 @@
-/// A Bradley–Terry reward model's training (docs/ALGORITHMS.md §7.3; TRL `RewardConfig`).
+/// A Bradley–Terry reward model's (or pairwise preference model's) training (docs/ALGORITHMS.md §7.3; TRL `RewardConfig`).
 public struct RewardModelHyperparameters: HyperparameterSet {
     /// TRL's reward trainer uses lr 1e-4 for LLMs; a ~100k-parameter trunk with a fresh head learns at 1e-3.
     public var optimizer: OptimizerHyperparameters = {

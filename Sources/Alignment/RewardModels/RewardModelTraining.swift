@@ -1,5 +1,8 @@
 public import Policy
 import Tensor
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One labelled comparison for a reward model: `chosen ≻ rejected` after `prompt`, with the strength of
 /// the judgement when an annotator gave one (1–3; a larger margin is asked of stronger judgements).
@@ -14,6 +17,27 @@ public struct RewardExample: Sendable, Equatable {
         self.chosen = chosen
         self.rejected = rejected
         self.strength = strength
+    }
+}
+
+/// How a comparison model reads a pair. Both are trained with the Bradley–Terry loss on z = s_w − s_l.
+public enum PairScoring: String, Sendable, CaseIterable {
+    /// A reward model: s = r(x, y), one scalar per response; P(a ≻ b) = σ(r(x, a) − r(x, b)). Transitive by
+    /// construction: no scalar can rank a cycle.
+    case reward
+    /// A pairwise preference model: s = g(x, a, b) read at the end of `prompt a EOS b EOS`, and
+    /// P(a ≻ b) = σ(g(x, a, b) − g(x, b, a)), antisymmetric by construction (P(a≻b) = 1 − P(b≻a)), and able to
+    /// represent intransitive preferences since g sees both responses (as in the general preference models
+    /// behind Nash-MD and Nash-MP; Munos et al. 2024, arXiv 2312.00886).
+    case preference
+
+    /// The token rows scored for `(prompt, first, second)`: the first response alone, or both in order.
+    func rows(prompt: String, first: String, second: String, tokenizer: ByteTokenizer) -> (prompt: [Int32], response: [Int32]) {
+        let p = tokenizer.encode(prompt, bos: true)
+        switch self {
+        case .reward: return (p, tokenizer.encode(first, eos: true))
+        case .preference: return (p, tokenizer.encode(first, eos: true) + tokenizer.encode(second, eos: true))
+        }
     }
 }
 
@@ -40,6 +64,7 @@ public struct RewardModelOutcome {
 public final class RewardModelTraining {
     public let hyperparameters: RewardModelHyperparameters
     public let seed: UInt64
+    public let scoring: PairScoring
     let trunk: GPT
     let head: ValueHead
     let train: [RewardExample]
@@ -48,12 +73,14 @@ public final class RewardModelTraining {
     private var headOptimizer: AdamW
 
     /// `trunk` is trained in place (pass a copy of a policy to keep the policy).
-    public init(hyperparameters: RewardModelHyperparameters, seed: UInt64, trunk: GPT, examples: [RewardExample]) throws(TrainingSpecError) {
+    public init(hyperparameters: RewardModelHyperparameters, seed: UInt64, trunk: GPT, examples: [RewardExample],
+                scoring: PairScoring = .reward) throws(TrainingSpecError) {
         guard examples.count >= 2 else {
             throw TrainingSpecError(field: "data", message: "a reward model needs at least 2 decided comparisons, got \(examples.count)")
         }
         self.hyperparameters = hyperparameters
         self.seed = seed
+        self.scoring = scoring
         self.trunk = trunk
         trunk.requiresGradients = true
         head = ValueHead(dim: trunk.config.dim, seed: Seeds.derive(seed, Seeds.evaluation, 7))
@@ -85,19 +112,25 @@ public final class RewardModelTraining {
                                   rewardStd: summary["reward/std"] ?? 1, summary: summary)
     }
 
-    /// Rewards of `(prompt, response)` pairs under the current model, in order.
-    public func rewards(prompts: [String], responses: [String]) throws -> [Double] {
-        try Self.rewards(trunk: trunk, head: head, prompts: prompts, responses: responses)
+    /// Rewards of `(prompt, response)` pairs through a reward model's trunk and head, in order.
+    public static func rewards(trunk: GPT, head: ValueHead, prompts: [String], responses: [String]) throws -> [Double] {
+        try scores(trunk: trunk, head: head, scoring: .reward, prompts: prompts, first: responses, second: responses)
     }
 
-    /// Rewards through a trunk and head, in batches of at most 64 sequences.
-    public static func rewards(trunk: GPT, head: ValueHead, prompts: [String], responses: [String]) throws -> [Double] {
+    /// P(a ≻ b) of each `(prompt, a, b)` under a comparison model: σ(s(a, b) − s(b, a)).
+    public static func probabilities(trunk: GPT, head: ValueHead, scoring: PairScoring, prompts: [String], a: [String], b: [String]) throws -> [Double] {
+        let forward = try scores(trunk: trunk, head: head, scoring: scoring, prompts: prompts, first: a, second: b)
+        let backward = try scores(trunk: trunk, head: head, scoring: scoring, prompts: prompts, first: b, second: a)
+        return zip(forward, backward).map { 1 / (1 + exp($1 - $0)) }
+    }
+
+    /// The head's scalar for each `(prompt, first, second)`, in batches of at most 64 sequences.
+    static func scores(trunk: GPT, head: ValueHead, scoring: PairScoring, prompts: [String], first: [String], second: [String]) throws -> [Double] {
         let tok = ByteTokenizer()
         var out: [Double] = []
         for start in stride(from: 0, to: prompts.count, by: 64) {
-            let range = start..<min(prompts.count, start + 64)
-            let batch = try SequenceBatch(prompts: range.map { tok.encode(prompts[$0], bos: true) },
-                                          responses: range.map { tok.encode(responses[$0], eos: true) })
+            let rows = (start..<min(prompts.count, start + 64)).map { scoring.rows(prompt: prompts[$0], first: first[$0], second: second[$0], tokenizer: tok) }
+            let batch = try SequenceBatch(prompts: rows.map(\.prompt), responses: rows.map(\.response))
             out += try head.values(trunk: trunk, batch: batch).perSequence.map(Double.init)
         }
         return out
@@ -115,9 +148,9 @@ public final class RewardModelTraining {
         var rng = RNG(seed: Seeds.derive(seed, Seeds.batch, s))
         let picks = (0..<hyperparameters.optimizer.batchSize).map { _ in train[Int(rng.next() % UInt64(train.count))] }
         let tok = ByteTokenizer()
-        let prompts = (picks + picks).map { tok.encode($0.prompt, bos: true) }
-        let responses = picks.map { tok.encode($0.chosen, eos: true) } + picks.map { tok.encode($0.rejected, eos: true) }
-        let batch = try SequenceBatch(prompts: prompts, responses: responses)
+        let rows = picks.map { scoring.rows(prompt: $0.prompt, first: $0.chosen, second: $0.rejected, tokenizer: tok) }
+            + picks.map { scoring.rows(prompt: $0.prompt, first: $0.rejected, second: $0.chosen, tokenizer: tok) }
+        let batch = try SequenceBatch(prompts: rows.map(\.prompt), responses: rows.map(\.response))
         trunk.zeroGradients()
         head.gradients.zero()
         let rewards = try head.values(trunk: trunk, batch: batch).perSequence.map(Double.init)
@@ -141,8 +174,9 @@ public final class RewardModelTraining {
     /// Held-out loss and accuracy, and the reward statistics stored with the model.
     func evaluate() throws -> [String: Double] {
         let examples = heldOut.isEmpty ? train : heldOut
-        let chosen = try rewards(prompts: examples.map(\.prompt), responses: examples.map(\.chosen))
-        let rejected = try rewards(prompts: examples.map(\.prompt), responses: examples.map(\.rejected))
+        let prompts = examples.map(\.prompt)
+        let chosen = try Self.scores(trunk: trunk, head: head, scoring: scoring, prompts: prompts, first: examples.map(\.chosen), second: examples.map(\.rejected))
+        let rejected = try Self.scores(trunk: trunk, head: head, scoring: scoring, prompts: prompts, first: examples.map(\.rejected), second: examples.map(\.chosen))
         let value = BradleyTerry().evaluate(pairs(examples, rewards: chosen + rejected))
         let all = chosen + rejected
         let mean = all.reduce(0, +) / Double(all.count)

@@ -26,12 +26,13 @@ import Testing
         }
     }
 
-    func train(_ examples: [RewardExample], steps: Int = 150, seed: UInt64 = 1) throws -> (RewardModelOutcome, Recorder) {
+    func train(_ examples: [RewardExample], steps: Int = 150, seed: UInt64 = 1, scoring: PairScoring = .reward) throws -> (RewardModelOutcome, Recorder) {
         var h = RewardModelHyperparameters()
         h.steps = steps
         h.evalFraction = 0.2
         let recorder = Recorder()
-        let run = try RewardModelTraining(hyperparameters: h, seed: seed, trunk: try GPT(config: Self.config, seed: 3), examples: examples)
+        let run = try RewardModelTraining(hyperparameters: h, seed: seed, trunk: try GPT(config: Self.config, seed: 3), examples: examples,
+                                          scoring: scoring)
         return (try run.run(observer: recorder), recorder)
     }
 
@@ -56,18 +57,30 @@ import Testing
         #expect(a == b)
     }
 
-    /// Three answers per prompt preferred in a cycle, both orders of every pair: any scalar reward orders
-    /// the three, so it gets at most two of the three pairs right.
-    @Test func aScalarRewardCannotLearnACycle() throws {
-        var examples: [RewardExample] = []
-        for i in 0..<60 {
-            let p = "c\(i):"
-            for (w, l) in [("rock", "scissors"), ("scissors", "paper"), ("paper", "rock")] {
-                examples.append(RewardExample(prompt: p, chosen: w, rejected: l))
-            }
+    /// Three answers per prompt preferred in a cycle (rock ≻ scissors ≻ paper ≻ rock).
+    static var cycle: [RewardExample] {
+        (0..<60).flatMap { i in
+            [("rock", "scissors"), ("scissors", "paper"), ("paper", "rock")].map { RewardExample(prompt: "c\(i):", chosen: $0.0, rejected: $0.1) }
         }
-        let (outcome, _) = try train(examples, steps: 120)
-        #expect(outcome.summary["eval/accuracy", default: 1] <= 0.75, "\(outcome.summary)")
+    }
+
+    /// Any scalar reward orders the three answers, so it gets at most two of the three pairs right; a pairwise
+    /// preference model sees both answers and learns the cycle.
+    @Test func aCycleNeedsAPreferenceModel() throws {
+        let (reward, _) = try train(Self.cycle, steps: 120)
+        #expect(reward.summary["eval/accuracy", default: 1] <= 0.75, "\(reward.summary)")
+        let (preference, _) = try train(Self.cycle, steps: 120, scoring: .preference)
+        #expect(preference.summary["eval/accuracy", default: 0] >= 0.9, "\(preference.summary)")
+        // Its probabilities are antisymmetric by construction, and follow the cycle on an unseen prompt.
+        let p = try RewardModelTraining.probabilities(trunk: preference.trunk, head: preference.head, scoring: .preference,
+                                                      prompts: ["c99:", "c99:", "c99:", "c99:"], a: ["rock", "scissors", "paper", "scissors"],
+                                                      b: ["scissors", "paper", "rock", "rock"])
+        #expect(p[0] > 0.5 && p[1] > 0.5 && p[2] > 0.5 && p[3] < 0.5, "\(p)")
+        let reverse = try RewardModelTraining.probabilities(trunk: preference.trunk, head: preference.head, scoring: .preference,
+                                                            prompts: ["c99:"], a: ["scissors"], b: ["rock"])
+        let forward = try RewardModelTraining.probabilities(trunk: preference.trunk, head: preference.head, scoring: .preference,
+                                                            prompts: ["c99:"], a: ["rock"], b: ["scissors"])
+        #expect(abs(reverse[0] + forward[0] - 1) < 1e-6)
     }
 
     @Test func tooLittleDataIsRefused() throws {
