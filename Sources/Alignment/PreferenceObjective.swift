@@ -94,20 +94,25 @@ public struct PreferencePair: Sendable, Hashable {
     public var rejectedLogRatio: Double { policyRejected - referenceRejected }
 }
 
-/// Metric keys shared with TRL's trainers, so dashboards and papers read the same names.
+/// Metric keys shared with TRL's trainers, so dashboards and papers read the same names. A key means what
+/// TRL logs under it (`dpo_trainer.py`, `online_dpo_trainer.py`, `nash_md_trainer.py`); a quantity TRL does
+/// not log gets a name of its own.
 public enum MetricKey {
-    /// Mean implicit reward of the chosen completions (`β·a` for DPO).
+    /// Mean implicit reward of the chosen completions, `β·a` (TRL DPO's `chosen_rewards`).
     public static let rewardsChosen = "rewards/chosen"
-    /// Mean implicit reward of the rejected completions (`β·b` for DPO).
+    /// Mean implicit reward of the rejected completions, `β·b` (TRL DPO's `rejected_rewards`).
     public static let rewardsRejected = "rewards/rejected"
-    /// Mean of chosen minus rejected implicit reward.
+    /// Mean margin of log-ratios: `β·(a − b)` for pairs (TRL DPO), `Σ(log πθ − log π_ref)` of the sample
+    /// for Nash-MD-style policy gradient (TRL Nash-MD's `logps/chosen − logps/rejected`).
     public static let rewardsMargins = "rewards/margins"
-    /// Fraction of pairs whose chosen reward is strictly larger.
+    /// Fraction of examples whose ``rewardsMargins`` term is strictly positive (TRL: `margin > 0`).
     public static let rewardsAccuracies = "rewards/accuracies"
-    /// Mean `log πθ(y_w)`.
+    /// Mean `log πθ(y_w)` (policy gradient: `log πθ(y)` of the sample).
     public static let logpsChosen = "logps/chosen"
-    /// Mean `log πθ(y_l)`.
+    /// Mean `log πθ(y_l)` (policy gradient: `log π_ref(y)` of the sample, as TRL Nash-MD logs it).
     public static let logpsRejected = "logps/rejected"
+    /// Fraction of samples the judge prefers to their opponent (`P̂(y ≻ y') > ½`); no TRL counterpart.
+    public static let winRateEstimate = "objective/win_rate_estimate"
 }
 
 /// The per-example part of a pairwise objective: everything ``PreferenceObjective/evaluate(_:)`` needs,

@@ -46,8 +46,8 @@ import Testing
         #expect(checks?["store"]?["status"] == "ok")
     }
 
-    @Test func readyzReportsPostgresReachable() throws {
-        guard TestStores.backends.contains(.postgres) else { return }
+    @Test(.enabled(if: TestStores.testsPostgres, "no PostgreSQL"))
+    func readyzReportsPostgresReachable() throws {
         let app = try start(database: try TestStores.location(.postgres))
         defer { stop(app) }
         let response = try RawClient(port: app.server.port).get("/readyz")
@@ -58,8 +58,9 @@ import Testing
     }
 
     /// The store disappears under a running server: readiness turns to 503 and says why.
-    @Test func readyzIs503WhenPostgresGoesAway() throws {
-        guard TestStores.backends.contains(.postgres), let adminURL = TestStores.postgresURL else { return }
+    @Test(.enabled(if: TestStores.testsPostgres, "no PostgreSQL"))
+    func readyzIs503WhenPostgresGoesAway() throws {
+        let adminURL = try TestStores.requirePostgres()
         let location = try TestStores.location(.postgres)
         let app = try start(database: location)
         defer { stop(app) }

@@ -46,19 +46,49 @@ import Testing
         #expect(a.array == bufB.array)
     }
 
-    @Test func splitGemmEqualsSingleCall() {
-        // Large enough to be split across workers; the row split must not change any bit.
-        let m = 300, k = 64, nn = 96
+    /// What ``BLAS/sgemm`` guarantees of a split GEMM: each worker's chunk is one OpenBLAS call on fixed
+    /// rows (or, for few rows, columns), so the result equals those same calls made one after another, bit
+    /// for bit, on every machine; and it agrees with one unsplit call to rounding. Not bit for bit: OpenBLAS
+    /// may pick other kernels, or block K differently, for other row counts (it does on AVX2-only CPUs).
+    @Test(arguments: [(m: 300, n: 96, k: 64), (m: 8, n: 512, k: 128)])
+    func splitGemmIsItsChunksAndAgreesWithOneCall(shape: (m: Int, n: Int, k: Int)) {
+        let (m, nn, k) = shape
         let a = FloatBuffer(randomArray(m * k, seed: 5)), bm = FloatBuffer(randomArray(nn * k, seed: 6))
-        let c1 = FloatBuffer(count: m * nn), c2 = FloatBuffer(count: m * nn)
+        let split = FloatBuffer(count: m * nn), chunks = FloatBuffer(count: m * nn), single = FloatBuffer(count: m * nn)
         BLAS.sgemm(transA: false, transB: true, m: m, n: nn, k: k, a: a.pointer, lda: k, b: bm.pointer, ldb: k,
-                   beta: 0, c: c1.pointer, ldc: nn, parallel: true)
+                   beta: 0, c: split.pointer, ldc: nn, parallel: true)
         BLAS.sgemm(transA: false, transB: true, m: m, n: nn, k: k, a: a.pointer, lda: k, b: bm.pointer, ldb: k,
-                   beta: 0, c: c2.pointer, ldc: nn, parallel: false)
-        #expect(c1.array == c2.array)
-        var s = 0.0
-        for i in 0..<k { s += Double(a[7 * k + i]) * Double(bm[11 * k + i]) }
-        #expect(abs(Double(c1[7 * nn + 11]) - s) < 1e-4)
+                   beta: 0, c: single.pointer, ldc: nn, parallel: false)
+        // The chunks as Parallel.chunks cuts them: min(workers, count) contiguous ranges. Few rows split the
+        // output columns (rows of Bᵀ) instead.
+        let byColumns = m < 64 && nn >= 2 * m
+        let count = byColumns ? nn : m
+        let parts = min(Parallel.workers, count)
+        for i in 0..<parts {
+            let lo = count * i / parts, hi = count * (i + 1) / parts
+            if byColumns {
+                BLAS.sgemm(transA: false, transB: true, m: m, n: hi - lo, k: k, a: a.pointer, lda: k, b: bm.pointer + lo * k,
+                           ldb: k, beta: 0, c: chunks.pointer + lo, ldc: nn, parallel: false)
+            } else {
+                BLAS.sgemm(transA: false, transB: true, m: hi - lo, n: nn, k: k, a: a.pointer + lo * k, lda: k, b: bm.pointer,
+                           ldb: k, beta: 0, c: chunks.pointer + lo * nn, ldc: nn, parallel: false)
+            }
+        }
+        #expect(split.array == chunks.array)
+        var worst = 0.0
+        for r in 0..<m {
+            for o in 0..<nn {
+                var exact = 0.0, magnitude = 0.0
+                for i in 0..<k {
+                    exact += Double(a[r * k + i]) * Double(bm[o * k + i])
+                    magnitude += abs(Double(a[r * k + i]) * Double(bm[o * k + i]))
+                }
+                // Float32 accumulation over k terms: error ≤ k·ε·Σ|aᵢbᵢ| in the worst case, ~√k·ε typically.
+                let bound = Double(k) * Double(Float.ulpOfOne) * magnitude
+                worst = max(worst, abs(Double(split[r * nn + o]) - exact) / bound, abs(Double(single[r * nn + o]) - exact) / bound)
+            }
+        }
+        #expect(worst <= 1, "split or single GEMM off the exact product by \(worst)× its rounding bound")
     }
 }
 

@@ -4,15 +4,29 @@ import Testing
 
 /// Throwaway stores for tests: a SQLite file in a fresh directory, and a fresh
 /// database on the PostgreSQL that `make test` starts. Under CI=true a missing
-/// PostgreSQL is a test failure, never a silent skip.
+/// PostgreSQL is a test failure; elsewhere its tests are reported as skipped, never as passed.
 public enum TestStores {
     public static var postgresURL: String? { ProcessInfo.processInfo.environment["PREFLAB_TEST_DATABASE_URL"] }
 
-    /// Which backends this run can test.
-    public static var backends: [SQLDialect] {
-        var out: [SQLDialect] = [.sqlite]
-        if postgresURL != nil || ProcessInfo.processInfo.environment["CI"] == "true" { out.append(.postgres) }
-        return out
+    /// Whether this run tests PostgreSQL: a server is given, or CI=true demands one. Tests that need it
+    /// take `.enabled(if: TestStores.testsPostgres, …)`, so without it they are reported as skipped.
+    public static var testsPostgres: Bool {
+        postgresURL != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
+    /// Which backends this run can test. (A test case cannot be reported as skipped on its own, so the
+    /// PostgreSQL case is left out without a server; `PostgresAvailabilityTests` reports that as a skip.)
+    public static var backends: [SQLDialect] { testsPostgres ? [.sqlite, .postgres] : [.sqlite] }
+
+    /// The PostgreSQL server URL tests create their databases next to: a failure under CI=true without
+    /// one, otherwise the calling test is cancelled (reported as such, never as passed).
+    public static func requirePostgres() throws -> String {
+        if let url = postgresURL { return url }
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            Issue.record("PREFLAB_TEST_DATABASE_URL is not set under CI=true; run the tests through `make test`")
+            throw StorageError(.unavailable, "no PostgreSQL for tests")
+        }
+        try Test.cancel("no PostgreSQL: set PREFLAB_TEST_DATABASE_URL (scripts/with-postgres.sh does)")
     }
 
     /// A fresh directory for one test's files, under a directory of this test process that is
@@ -34,10 +48,7 @@ public enum TestStores {
         case .sqlite:
             return .sqlite(path: scratchDirectory("store-\(tag)") + "/store.sqlite")
         case .postgres:
-            guard let url = postgresURL else {
-                Issue.record("PREFLAB_TEST_DATABASE_URL is not set under CI=true; run the tests through `make test`")
-                throw StorageError(.unavailable, "no PostgreSQL for tests")
-            }
+            let url = try requirePostgres()
             return .postgres(url: try PostgresAdmin.createDatabase(nextTo: url, name: "preflab_t_\(tag)"))
         }
     }

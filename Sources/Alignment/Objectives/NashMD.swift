@@ -5,8 +5,9 @@
 /// Munos et al., "Nash Learning from Human Feedback", arXiv 2312.00886 (Nash-MD-PG with the ½ baseline; the
 /// exact update is ``ExactNashMD``); TRL `nash_md_trainer.py` L374–383. Convention: TRL's `beta` is the paper's
 /// τ and `mixture_coef` is ητ. Gradient per token `β·(log πθ_t − log π_ref_t) − (P̂ − ½)`.
-/// Metrics (TRL names): `loss/kl`, `loss/score`, `objective/entropy`, `rewards/probabilities`,
-/// `rewards/accuracies`, `logps/chosen`, `beta`, `mixture_coef`.
+/// Metrics mean what TRL's `NashMDTrainer._log_statistics` logs under the same names (see
+/// ``nashPolicyGradientMetrics(_:)``), plus `beta` and `mixture_coef`. TRL's `rewards/chosen` and
+/// `rewards/rejected` are reward-model scores, which a pairwise judge does not give, so they are absent.
 public struct NashMD: PreferenceObjective {
     /// KL-to-reference coefficient (the paper's τ); TRL `NashMDConfig.beta` default 0.1. β = 0 is self-play.
     public var beta: Double
@@ -32,28 +33,16 @@ public struct NashMD: PreferenceObjective {
         let n = Double(max(batch.count, 1))
         var losses: [Double] = []
         var gradients: [[Double]] = []
-        var kl: [Double] = []
-        var score: [Double] = []
         for (live, frozen) in zip(batch, detached) {
             let baseline = frozen.preference - 0.5
             let coefficients = frozen.policy.indices.map { beta * (frozen.policy[$0] - frozen.reference[$0]) - baseline }
             let (loss, gradient) = linearSurrogate(live: live, coefficients: coefficients)
             losses.append(loss)
             gradients.append(gradient.map { $0 / n })
-            kl.append(zip(frozen.policy, frozen.reference).reduce(0) { $0 + ($1.0 - $1.1) * $1.0 })
-            score.append(baseline * live.policy.reduce(0, +))
         }
-        let logps = batch.map { $0.policy.reduce(0, +) }
-        let metrics: [String: Double] = [
-            "loss/kl": mean(kl),
-            "loss/score": mean(score),
-            "objective/entropy": -mean(logps),
-            "rewards/probabilities": mean(batch.map(\.preference)),
-            "rewards/accuracies": mean(batch.map { $0.preference > 0.5 ? 1 : 0 }),
-            MetricKey.logpsChosen: mean(logps),
-            "beta": beta,
-            "mixture_coef": mixtureCoefficient,
-        ]
+        var metrics = nashPolicyGradientMetrics(batch)
+        metrics["beta"] = beta
+        metrics["mixture_coef"] = mixtureCoefficient
         return ObjectiveValue(loss: mean(losses), losses: losses, gradients: gradients, metrics: metrics)
     }
 

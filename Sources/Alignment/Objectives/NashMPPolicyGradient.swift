@@ -6,8 +6,9 @@
 /// (approximate Nash-MP with stochastic policy-gradient prox steps). The surrogate is the REINFORCE estimate
 /// of `J = P(πθ≻ρ) − β KL(πθ‖π_ref) − (1/η) KL(πθ‖π_k)` derived in algorithms.md §5.2, not the paper's code,
 /// which could not be retrieved. Its stationary point is the exact prox step of ``ExactNashMP``.
-/// Gradient per token `β·lr^ref_t + (1/η)·lr^k_t − (P̂ − ½)`. Metrics: `loss/kl`, `loss/kl_anchor`,
-/// `loss/score`, `objective/entropy`, `rewards/probabilities`, `rewards/accuracies`, `logps/chosen`, `beta`, `eta`.
+/// Gradient per token `β·lr^ref_t + (1/η)·lr^k_t − (P̂ − ½)`. Metrics: Nash-MD's, as TRL's Nash-MD trainer
+/// defines them (``nashPolicyGradientMetrics(_:)``), plus `loss/kl_anchor` = Σ_t (log πθ_t − log π_k_t), the
+/// same quantity against the anchor (no TRL counterpart), `beta` and `eta`.
 public struct NashMPPolicyGradient: PreferenceObjective {
     /// KL-to-reference coefficient β; default 0.1.
     public var beta: Double
@@ -31,9 +32,7 @@ public struct NashMPPolicyGradient: PreferenceObjective {
         let n = Double(max(batch.count, 1))
         var losses: [Double] = []
         var gradients: [[Double]] = []
-        var kl: [Double] = []
         var klAnchor: [Double] = []
-        var score: [Double] = []
         for (live, frozen) in zip(batch, detached) {
             precondition(frozen.anchor.count == frozen.policy.count, "Nash-MP policy gradient needs anchor log-probs")
             let baseline = frozen.preference - 0.5
@@ -43,22 +42,12 @@ public struct NashMPPolicyGradient: PreferenceObjective {
             let (loss, gradient) = linearSurrogate(live: live, coefficients: coefficients)
             losses.append(loss)
             gradients.append(gradient.map { $0 / n })
-            kl.append(frozen.policy.indices.reduce(0) { $0 + (frozen.policy[$1] - frozen.reference[$1]) * frozen.policy[$1] })
-            klAnchor.append(frozen.policy.indices.reduce(0) { $0 + (frozen.policy[$1] - frozen.anchor[$1]) * frozen.policy[$1] })
-            score.append(baseline * live.policy.reduce(0, +))
+            klAnchor.append(frozen.policy.indices.reduce(0) { $0 + frozen.policy[$1] - frozen.anchor[$1] })
         }
-        let logps = batch.map { $0.policy.reduce(0, +) }
-        let metrics: [String: Double] = [
-            "loss/kl": mean(kl),
-            "loss/kl_anchor": mean(klAnchor),
-            "loss/score": mean(score),
-            "objective/entropy": -mean(logps),
-            "rewards/probabilities": mean(batch.map(\.preference)),
-            "rewards/accuracies": mean(batch.map { $0.preference > 0.5 ? 1 : 0 }),
-            MetricKey.logpsChosen: mean(logps),
-            "beta": beta,
-            "eta": eta,
-        ]
+        var metrics = nashPolicyGradientMetrics(batch)
+        metrics["loss/kl_anchor"] = mean(klAnchor)
+        metrics["beta"] = beta
+        metrics["eta"] = eta
         return ObjectiveValue(loss: mean(losses), losses: losses, gradients: gradients, metrics: metrics)
     }
 }

@@ -35,3 +35,29 @@ func linearSurrogate(
     for t in live.policy.indices { loss += coefficients[t] * live.policy[t] }
     return (loss, coefficients)
 }
+
+/// The metrics of a REINFORCE batch, each as TRL `nash_md_trainer.py` (`_compute_losses`, `_log_statistics`)
+/// defines the name; per sample, `lr = Σ_t (log πθ_t − log π_ref_t)` over y's tokens:
+/// - `loss/kl`: mean `lr` (TRL's `kl_div_log`, the sampled KL estimate; not the surrogate `Σ lr_t·log πθ_t`).
+/// - `loss/score`: mean `(P̂ − ½)·Σ_t log πθ_t`.
+/// - `logps/chosen`, `logps/rejected`: mean `Σ_t log πθ_t` and `Σ_t log π_ref_t` of y (TRL: both on the model's data).
+/// - `rewards/margins`: mean `lr` (TRL: `logps/chosen − logps/rejected`); `rewards/accuracies`: fraction with `lr > 0`.
+/// - `objective/entropy`: mean `−Σ_t log πθ_t`; `rewards/probabilities`: mean P̂.
+/// - `objective/win_rate_estimate`: fraction of samples the judge prefers to their opponent (P̂ > ½); no TRL
+///   counterpart (it was once misnamed `rewards/accuracies`).
+func nashPolicyGradientMetrics(_ batch: [PolicyGradientSample]) -> [String: Double] {
+    let logps = batch.map { $0.policy.reduce(0, +) }
+    let referenceLogps = batch.map { $0.reference.reduce(0, +) }
+    let logRatios = zip(logps, referenceLogps).map { $0 - $1 }
+    return [
+        "loss/kl": mean(logRatios),
+        "loss/score": mean(zip(batch, logps).map { ($0.preference - 0.5) * $1 }),
+        MetricKey.logpsChosen: mean(logps),
+        MetricKey.logpsRejected: mean(referenceLogps),
+        MetricKey.rewardsMargins: mean(logRatios),
+        MetricKey.rewardsAccuracies: mean(logRatios.map { $0 > 0 ? 1 : 0 }),
+        "objective/entropy": -mean(logps),
+        "rewards/probabilities": mean(batch.map(\.preference)),
+        MetricKey.winRateEstimate: mean(batch.map { $0.preference > 0.5 ? 1 : 0 }),
+    ]
+}

@@ -13,7 +13,7 @@ public struct PreferenceMatrix: Sendable, Hashable {
     public let rows: [[Double]]
 
     /// Validates `rows`; `tolerance` bounds the allowed rounding in the complementarity and diagonal checks.
-    public init(_ rows: [[Double]], tolerance: Double = 1e-9) throws(TabularError) {
+    public init(_ rows: [[Double]], tolerance: Double = TabularGame.inputTolerance) throws(TabularError) {
         let n = rows.count
         guard n > 0 else { throw TabularError(.empty, "preference matrix has no rows") }
         for (i, row) in rows.enumerated() {

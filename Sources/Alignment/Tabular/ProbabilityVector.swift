@@ -18,7 +18,7 @@ public struct ProbabilityVector: Sendable, Hashable {
 
     /// Validates `probabilities`: non-empty, finite, every entry > 0, summing to 1 within `tolerance`.
     /// The stored vector is divided by its sum so it is normalised to rounding.
-    public init(_ probabilities: [Double], tolerance: Double = 1e-9) throws(TabularError) {
+    public init(_ probabilities: [Double], tolerance: Double = TabularGame.inputTolerance) throws(TabularError) {
         guard !probabilities.isEmpty else { throw TabularError(.empty, "probability vector has no entries") }
         for (i, p) in probabilities.enumerated() {
             guard p.isFinite else { throw TabularError(.nonFinite, "probability[\(i)] = \(p) is not finite") }

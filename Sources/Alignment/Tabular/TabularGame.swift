@@ -18,8 +18,12 @@ public struct TabularGame: Sendable, Hashable {
         self.reference = reference
     }
 
+    /// The rounding accepted in user input, the same for the matrix's `P + Pᵀ = 1` and `P_ii = ½` as for a
+    /// reference's (or start's) `Σπ = 1`: numbers a client rounded alike are accepted, or refused, together.
+    public static let inputTolerance = 1e-9
+
     /// Validates raw user input (a matrix and a probability vector) in one call.
-    public init(preferenceMatrix: [[Double]], reference: [Double], tolerance: Double = 1e-9) throws(TabularError) {
+    public init(preferenceMatrix: [[Double]], reference: [Double], tolerance: Double = inputTolerance) throws(TabularError) {
         try self.init(
             matrix: PreferenceMatrix(preferenceMatrix, tolerance: tolerance),
             reference: ProbabilityVector(reference, tolerance: tolerance))

@@ -21,6 +21,9 @@ public struct TabularRun: Sendable {
     public static let maxIterations = 10_000
     /// The largest `beta` or `eta` accepted (η·β stays far from overflow).
     public static let maxCoefficient = 1e6
+    /// The smallest `beta` accepted. The updates and metrics divide by β (`Pπ/β`, `r̂/β`), so a β such as
+    /// 1e-300 would put logits near the overflow threshold, and no iteration budget reaches π*_β there.
+    public static let minBeta = 1e-6
 
     public let algorithm: String
     public let game: TabularGame
@@ -64,6 +67,9 @@ public struct TabularRun: Sendable {
         // Upper bounds keep products such as η·β finite: past them the exact updates overflow to NaN.
         if let beta, beta > Self.maxCoefficient {
             throw TabularSpecError("hyperparameters.beta", "beta must be ≤ \(Int(Self.maxCoefficient))")
+        }
+        if let beta, beta < Self.minBeta {
+            throw TabularSpecError("hyperparameters.beta", "beta must be ≥ \(Self.minBeta)")
         }
         var eta = hyperparameters["eta"]
         if let eta, eta <= 0 { throw TabularSpecError("hyperparameters.eta", "eta must be > 0") }
@@ -110,16 +116,30 @@ public struct TabularRun: Sendable {
         public var equilibrium: ProbabilityVector?
         /// Final metrics, as in the last entry of the per-iteration series.
         public var summary: [String: Double]
+        /// Metrics this run defines but could not compute (`kl_to_equilibrium` when π*_β could not be
+        /// certified): absent from ``summary`` and the series, and to be reported as null, not as missing.
+        public var unavailable: [String]
+        /// What went wrong while running without failing the run (why a metric is unavailable); the run's
+        /// own ``TabularRun/warnings`` are known before it starts and are not repeated here.
+        public var warnings: [String]
     }
 
     /// Runs the updates, reporting each iterate's metrics (iteration 0 is the start) to `record`; `record`
     /// may throw to stop (cancellation).
     public func run(record: (Int, [String: Double]) throws -> Void) throws -> Outcome {
-        let equilibrium: ProbabilityVector?
+        var equilibrium: ProbabilityVector?
+        var unavailable: [String] = []
+        var warnings: [String] = []
         if algorithm == "sppo" {
             equilibrium = Self.fullSupportNash(game.matrix)
         } else {
-            equilibrium = try RegularizedNashSolver(beta: beta ?? 1).solve(game)
+            // π*_β serves only the metrics, so a solver that cannot certify it costs those metrics, not the run.
+            do {
+                equilibrium = try RegularizedNashSolver(beta: beta ?? 1).solve(game)
+            } catch {
+                unavailable = ["kl_to_equilibrium"]
+                warnings.append("kl_to_equilibrium is null: the equilibrium at beta = \(beta ?? 1) could not be certified (\(error.message))")
+            }
         }
         func metrics(_ policy: ProbabilityVector, last: ProbabilityVector? = nil) -> [String: Double] {
             var out: [String: Double] = ["exploitability": game.matrix.exploitability(of: policy)]
@@ -144,7 +164,8 @@ public struct TabularRun: Sendable {
             let policy = try DPOPopulationOptimum(beta: beta ?? 1).policy(in: game)
             let final = metrics(policy)
             try record(1, final)
-            return Outcome(policy: policy, averagePolicy: nil, equilibrium: equilibrium, summary: final)
+            return Outcome(policy: policy, averagePolicy: nil, equilibrium: equilibrium, summary: final,
+                           unavailable: unavailable, warnings: warnings)
         }
         let update: any TabularUpdate = switch algorithm {
         case "sppo": ExactSPPO(eta: eta ?? 1)
@@ -169,7 +190,8 @@ public struct TabularRun: Sendable {
             }
             try record(k, final)
         }
-        return Outcome(policy: policy, averagePolicy: average, equilibrium: equilibrium, summary: final)
+        return Outcome(policy: policy, averagePolicy: average, equilibrium: equilibrium, summary: final,
+                       unavailable: unavailable, warnings: warnings)
     }
 
     /// The Nash equilibrium of the unregularised symmetric game when it has full support: the solution of

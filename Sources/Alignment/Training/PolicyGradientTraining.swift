@@ -60,10 +60,8 @@ extension TrainingRun {
         metrics["loss"] = value.loss
         metrics["grad_norm"] = applyGradients()
         metrics["kl"] = mean(samples.map { $0.policy.reduce(0, +) - $0.reference.reduce(0, +) })
-        // TRL's online trainers report the judge's view as rewards: P̂(y ≻ y') and its complement.
-        metrics[MetricKey.rewardsChosen] = mean(preference)
-        metrics[MetricKey.rewardsRejected] = mean(preference.map { 1 - $0 })
-        metrics[MetricKey.rewardsMargins] = mean(preference.map { 2 * $0 - 1 })
+        // The judge's view is in the objective's `rewards/probabilities` and `objective/win_rate_estimate`;
+        // TRL's `rewards/chosen` / `rewards/rejected` here are reward-model scores, which a judge lacks.
         return metrics
     }
 }

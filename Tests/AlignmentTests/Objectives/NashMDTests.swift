@@ -13,11 +13,26 @@ struct NashMDTests {
         let value = NashMD(beta: 0.1).evaluate([sample])
         expectClose(sample.preference, 0.6456563062, tolerance: 1e-10)
         expectClose(value.metrics["loss/score"] ?? .nan, -0.5243627024, tolerance: 1e-10)
-        expectClose(value.metrics["loss/kl"] ?? .nan, 1.12, tolerance: 1e-12)
         expectClose(value.loss, 0.6363627024, tolerance: 1e-10)
         expectClose(value.gradients[0], [-0.16565631, -0.11565631, -0.19565631], tolerance: 1e-8)
         #expect(value.metrics["mixture_coef"] == 0.5)
-        #expect(value.metrics["rewards/accuracies"] == 1)
+    }
+
+    // The metrics mean what TRL's NashMDTrainer logs under their names: `loss/kl` is its `kl_div_log`,
+    // Σ(log πθ − log π_ref) = −0.2 + 0.3 − 0.5 = −0.4 (not the surrogate Σ(log πθ − log π_ref)·log πθ = 1.12),
+    // and `rewards/margins` / `rewards/accuracies` are that log-ratio and its sign. The judge's verdict
+    // (P̂ ≈ 0.65 > ½) has a name of its own.
+    @Test func metricsMeanWhatTRLMeans() {
+        let m = NashMD(beta: 0.1).evaluate([sample]).metrics
+        expectClose(m["loss/kl"] ?? .nan, -0.4, tolerance: 1e-12)
+        expectClose(m["rewards/margins"] ?? .nan, -0.4, tolerance: 1e-12)
+        #expect(m["rewards/accuracies"] == 0)
+        expectClose(m["logps/chosen"] ?? .nan, -3.6, tolerance: 1e-12)
+        expectClose(m["logps/rejected"] ?? .nan, -3.2, tolerance: 1e-12)
+        expectClose(m["objective/entropy"] ?? .nan, 3.6, tolerance: 1e-12)
+        expectClose(m["rewards/probabilities"] ?? .nan, 0.6456563062, tolerance: 1e-10)
+        #expect(m["objective/win_rate_estimate"] == 1)
+        #expect(m["rewards/chosen"] == nil, "TRL's rewards/chosen is a reward-model score, which a judge does not give")
     }
 
     @Test func gradientsMatchFiniteDifferences() {

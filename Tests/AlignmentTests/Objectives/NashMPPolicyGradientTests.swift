@@ -15,6 +15,18 @@ struct NashMPPolicyGradientTests {
         #expect(value.metrics["eta"] == 2)
     }
 
+    // Nash-MD's TRL metrics (`loss/kl` = Σ(log πθ − log π_ref) = −0.4, its sign as `rewards/accuracies`),
+    // and the same log-ratio against the anchor: −0.1 + 0.1 − 0.1 = −0.1.
+    @Test func metricsMeanWhatTRLMeans() {
+        let m = NashMPPolicyGradient(beta: 0.1, eta: 2).evaluate([sample]).metrics
+        expectClose(m["loss/kl"] ?? .nan, -0.4, tolerance: 1e-12)
+        expectClose(m["loss/kl_anchor"] ?? .nan, -0.1, tolerance: 1e-12)
+        expectClose(m["rewards/margins"] ?? .nan, -0.4, tolerance: 1e-12)
+        #expect(m["rewards/accuracies"] == 0)
+        #expect(m["objective/win_rate_estimate"] == 1)
+        expectClose(m["rewards/probabilities"] ?? .nan, 0.7, tolerance: 1e-12)
+    }
+
     @Test func gradientsMatchFiniteDifferences() {
         let other = PolicyGradientSample(policy: [-0.3, -2.2], reference: [-0.5, -1.0], anchor: [-0.4, -2.0], preference: 0.2)
         let objective = NashMPPolicyGradient(beta: 0.1, eta: 2)

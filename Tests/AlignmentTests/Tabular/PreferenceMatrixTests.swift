@@ -68,6 +68,14 @@ struct PreferenceMatrixTests {
         expectClose(policy.probabilities.reduce(0, +), 1, tolerance: 1e-15)
     }
 
+    // One tolerance for both inputs of a game: numbers rounded alike are accepted, or refused, together.
+    @Test func matrixAndReferenceShareOneTolerance() {
+        let within = TabularGame.inputTolerance / 2, beyond = TabularGame.inputTolerance * 2
+        #expect(code { _ = try TabularGame(preferenceMatrix: [[0.5, 0.75 + within], [0.25, 0.5]], reference: [0.5, 0.5 + within]) } == nil)
+        #expect(code { _ = try PreferenceMatrix([[0.5, 0.75 + beyond], [0.25, 0.5]]) } == .notComplementary)
+        #expect(code { _ = try ProbabilityVector([0.5, 0.5 + beyond]) } == .notNormalized)
+    }
+
     @Test func rejectsInvalidSolverInputs() {
         #expect(code { _ = try RegularizedNashSolver(beta: 0).solve(.p3) } == .invalidParameter)
         #expect(code { _ = try RegularizedNashSolver(beta: 0.01, maxIterations: 3).solve(.p3) } == .didNotConverge)

@@ -77,7 +77,8 @@ import Testing
         let (_, observer) = try run(algorithm, hyper, data: .task(StylesTask()))
         #expect(observer.records.map(\.step) == Array(1...(algorithm == "nash_mp" ? 4 : 2)))
         for (step, metrics) in observer.records {
-            for key in ["loss", "kl", "grad_norm", "learning_rate", "rewards/chosen", "rewards/accuracies", "logps/chosen", "iteration"] {
+            for key in ["loss", "kl", "grad_norm", "learning_rate", "loss/kl", "rewards/margins", "rewards/accuracies",
+                        "rewards/probabilities", "objective/win_rate_estimate", "logps/chosen", "logps/rejected", "iteration"] {
                 #expect(metrics[key]?.isFinite == true, "\(algorithm) step \(step) lacks \(key)")
             }
         }

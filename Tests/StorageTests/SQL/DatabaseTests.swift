@@ -130,8 +130,9 @@ import TestSupport
 
     /// Every session is killed under a running store: the next operations fail as
     /// `.unavailable` at worst, and the pool and the writers reconnect by themselves.
-    @Test func reconnectsAfterPostgresDropsItsConnections() throws {
-        guard TestStores.backends.contains(.postgres), let admin = TestStores.postgresURL else { return }
+    @Test(.enabled(if: TestStores.testsPostgres, "no PostgreSQL"))
+    func reconnectsAfterPostgresDropsItsConnections() throws {
+        let admin = try TestStores.requirePostgres()
         let location = try TestStores.location(.postgres)
         guard case .postgres(let url) = location, let name = url.split(separator: "/").last.map(String.init) else { return }
         let database = try Database(location: location, migrator: TestStores.migrator)
