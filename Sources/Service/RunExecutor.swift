@@ -148,6 +148,9 @@ struct RunJob {
         if let average = outcome.averagePolicy { result["average_policy"] = .array(average.probabilities.map(JSONValue.number)) }
         if let equilibrium = outcome.equilibrium { result["equilibrium"] = .array(equilibrium.probabilities.map(JSONValue.number)) }
         for (key, value) in outcome.summary where !key.hasPrefix("policy/") { result[key] = .number(value) }
+        // A metric that could not be certified (the equilibrium at a tiny β) is null, with the reason.
+        for key in outcome.unavailable { result[key] = .null }
+        if !outcome.warnings.isEmpty { result["warnings"] = .array(outcome.warnings.map(JSONValue.string)) }
         return .object(result)
     }
 

@@ -19,6 +19,27 @@ import TestSupport
         return run
     }
 
+    /// Small β over the API: β = 1e-3 runs succeed with their equilibrium metric; at 1e-5 the equilibrium
+    /// cannot be certified, so the run succeeds with that metric null and a warning; 1e-300 is refused at POST.
+    @Test(arguments: TestStores.backends)
+    func tabularRunsAtSmallBetaSucceed(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let game: [String: Any] = ["kind": "tabular", "reference": [0.25, 0.25, 0.25, 0.25],
+                                   "preference_matrix": [[0.5, 0.9, 0.2, 0.9], [0.1, 0.5, 0.7, 0.9], [0.8, 0.3, 0.5, 0.9], [0.1, 0.1, 0.1, 0.5]]]
+        let small = try app.call("POST", "/v1/runs", as: "researcher", json: ["algorithm": "nash_mp", "task": game, "hyperparameters": ["beta": 1e-3, "iterations": 50]])
+        #expect(small.status == 202, "\(small.text)")
+        let run = try Self.finished(app, try #require(small.json["id"] as? String))
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+        #expect((run["result"] as? [String: Any])?["kl_to_equilibrium"] is Double)
+        let tiny = try app.call("POST", "/v1/runs", as: "researcher", json: ["algorithm": "dpo", "task": game, "hyperparameters": ["beta": 1e-5]])
+        let uncertified = try Self.finished(app, try #require(tiny.json["id"] as? String))
+        #expect(uncertified["status"] as? String == "succeeded", "\(uncertified)")
+        let result = try #require(uncertified["result"] as? [String: Any])
+        #expect(result["kl_to_equilibrium"] is NSNull && (result["warnings"] as? [String])?.isEmpty == false, "\(result)")
+        let refused = try app.call("POST", "/v1/runs", as: "researcher", json: ["algorithm": "nash_mp", "task": game, "hyperparameters": ["beta": 1e-300]])
+        #expect(refused.status == 422 && refused.json["field"] as? String == "hyperparameters.beta", "\(refused.text)")
+    }
+
     @Test(arguments: TestStores.backends)
     func nashMPOnATabularGameReachesTheClosedForm(dialect: SQLDialect) throws {
         let app = try AppFixture(dialect)
