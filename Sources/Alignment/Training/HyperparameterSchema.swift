@@ -74,7 +74,7 @@ extension TrainingSpec {
     /// malformed strings (likelihood displacement); INPO and Nash-MP need 12–16 iterations to get near the
     /// regularised equilibrium of the cyclic task, and INPO's single regression per iteration needs twice the
     /// steps and prompts of a Nash-MP prox step before its iterates stop jittering; SPPO's last iterate cycles
-    /// around the equilibrium (algorithms.md §2.5), so it stops at 8, after the first, improving swing.
+    /// around the equilibrium (docs/ALGORITHMS.md §2.5), so it stops at 8, after the first, improving swing.
     static func schema(for algorithm: TrainingAlgorithm) -> [String: HyperRule] {
         // Shared by every algorithm. lr 3e-4 with AdamW suits ~100k-parameter policies (TRL: 5e-7…1e-6 for LLMs);
         // weight decay 0 so nothing but the objective pulls the policy away from its initialisation.

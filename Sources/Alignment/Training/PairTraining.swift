@@ -108,7 +108,7 @@ extension TrainingRun {
         let againstReference = picks.indices.map { pair($0, frozenChosen: picks[$0].referenceChosen, frozenRejected: picks[$0].referenceRejected) }
         switch spec.algorithm {
         case .sppo:
-            // SPPO regresses to the previous iterate π_t, not π_ref (algorithms.md §2.1).
+            // SPPO regresses to the previous iterate π_t, not π_ref (docs/ALGORITHMS.md §2.1).
             return SPPO(eta: eta).evaluate(picks.indices.map {
                 SPPOExample(pair: pair($0, frozenChosen: picks[$0].anchorChosen, frozenRejected: picks[$0].anchorRejected),
                             chosenWinRate: picks[$0].winChosen, rejectedWinRate: picks[$0].winRejected)

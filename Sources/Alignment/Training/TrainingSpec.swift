@@ -72,7 +72,7 @@ public struct TrainingSpec: Sendable {
     private mutating func crossCheck() throws(TrainingSpecError) {
         switch algorithm {
         case .inpo:
-            // π_t enters the INPO regression with weight 1 − ητ; negative would make no sense (algorithms.md §3).
+            // π_t enters the INPO regression with weight 1 − ητ; negative would make no sense (docs/ALGORITHMS.md §3).
             guard number("eta") * number("beta") <= 1 else {
                 throw TrainingSpecError(field: "hyperparameters.eta", message: "INPO needs eta * beta (η·τ) ≤ 1")
             }
