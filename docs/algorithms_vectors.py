@@ -158,6 +158,13 @@ def section_3(star):
             if t in (1, 10, 100, 1000):
                 out.append(f"{kl(star, pi):.3g}")
         print(f"  eta {eta}: {out}")
+    star_small, _ = regularized_nash(P3, REF3, 0.01)
+    for eta in (0.5, 1, 5):
+        pi = REF3.copy()
+        for _ in range(5000):
+            pi = omd(pi, eta, 0.1 if eta == 5 else 0.01)
+        target = star if eta == 5 else star_small
+        print(f"  tau {0.1 if eta == 5 else 0.01}, eta {eta}: KL after 5000 steps {kl(target, pi):.2g}")
     h = 2 - 0.5 / 3 - (2 / 3) * 1.3
     print(f"§3.6 INPO vector: h {h:.10f}  loss(code eta 0.0075) {(h - 1 / 0.015) ** 2:.4f}  loss(code eta 0.5) {(h - 1) ** 2:.10f}")
 
