@@ -19,6 +19,8 @@ serve: build
 
 ## Every test, PostgreSQL included (a throwaway server is started and stopped), then test-portable.
 test: deps
+	scripts/check-imports.sh
+	scripts/check-self-contained.sh
 	$(SWIFT) build --build-tests
 	CI=$${CI:-true} scripts/with-postgres.sh $(SWIFT) test --skip-build
 	$(MAKE) test-portable

@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // PrefLab: a REST service for RLHF and preference-optimisation experiments.
-// Module map and what each module must not know: see DESIGN.md §2.
+// Module map and what each module may import: see docs/ARCHITECTURE.md §2 (checked by scripts/check-imports.sh).
 import PackageDescription
 
 let strict: [SwiftSetting] = [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-policy.sh — `make bench-policy`: a DPO-shaped training step and KV-cached sampling for
 # GPT L4 D128 H4 (16 × 128 tokens) and L2 D64 H4 (16 × 64), beside the PyTorch anchor
-# (shared/bench/torch_policy_bench.py) run with the same shapes, alternating, in this run.
+# (Benchmarks/torch_policy_bench.py) run with the same shapes, alternating, in this run.
 # Prints JSON lines: sgemm peak, ours and PyTorch's tokens/s, and the ratios.
 #
 # PyTorch comes from PyPI into a venv outside the repository (TORCH_PYTHON=/path/to/python to
@@ -9,7 +9,7 @@
 # The release build of the benchmark targets this CPU's AVX2/FMA when present (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ANCHOR=${TORCH_ANCHOR:-../shared/bench/torch_policy_bench.py}
+ANCHOR=${TORCH_ANCHOR:-Benchmarks/torch_policy_bench.py}
 PYTHON=${TORCH_PYTHON:-}
 if [ -z "$PYTHON" ]; then
   VENV=${PREFLAB_TORCH_VENV:-$HOME/.cache/preflab/venv-torch}

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs `bench/torch_policy_bench.py` with the given shape and returns its JSON lines by `bench`.
+/// Runs `Benchmarks/torch_policy_bench.py` with the given shape and returns its JSON lines by `bench`.
 enum Anchor {
     static func run(python: String, script: String, arguments: [String]) -> [String: [String: Any]] {
         let process = Process()

@@ -5,7 +5,7 @@ import Tensor
 /// `swift run -c release PolicyBench [--torch PYTHON] [--anchor SCRIPT] [--steps N] [--rounds N] [--layers L] [--micro]`
 ///
 /// Prints one JSON object per line: sgemm peak, then for each shape a `dpo_step` and a `sample_kv`
-/// line keyed like `bench/torch_policy_bench.py`; with `--torch`, runs that script with the same
+/// line keyed like `Benchmarks/torch_policy_bench.py`; with `--torch`, runs that script with the same
 /// shapes, alternating with ours for `--rounds` rounds, and prints `ratio` lines (ours / PyTorch,
 /// tokens per second, best round of each side).
 @main
@@ -22,7 +22,9 @@ struct PolicyBench {
         }
         let steps = Int(option("--steps") ?? "") ?? 10
         let python = option("--torch")
-        let script = option("--anchor") ?? "../shared/bench/torch_policy_bench.py"
+        // By default the anchor beside these sources (Benchmarks/torch_policy_bench.py), wherever this runs from.
+        let script = option("--anchor") ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("torch_policy_bench.py").path
 
         // The peak is re-measured every round and the best kept: a burst of outside load during one
         // measurement would otherwise make every step look closer to peak than it is.

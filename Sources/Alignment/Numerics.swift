@@ -16,7 +16,7 @@ func softplus(_ x: Double) -> Double {
     max(x, 0) + log1p(exp(-abs(x)))
 }
 
-/// `log σ(x) = −softplus(−x)`, the stable form algorithms.md §0 prescribes.
+/// `log σ(x) = −softplus(−x)`, the stable form docs/ALGORITHMS.md §0 prescribes.
 func logSigmoid(_ x: Double) -> Double {
     -softplus(-x)
 }

@@ -1,7 +1,7 @@
 /// A preference-optimisation loss as a pure function of per-sequence log-probabilities.
 ///
 /// An objective never sees a model: the trainer computes `log πθ(y|x)` (the **sum** of completion-token
-/// log-probs, prompt and padding masked out, algorithms.md §0) and the frozen log-probs the algorithm needs
+/// log-probs, prompt and padding masked out, docs/ALGORITHMS.md §0) and the frozen log-probs the algorithm needs
 /// (reference, previous iterate, anchor), hands a batch to ``evaluate(_:)``, and back-propagates
 /// ``ObjectiveValue/gradients`` through `log πθ`. Each conforming type implements one algorithm and cites
 /// its paper and equation; hyperparameters carry the paper's names.

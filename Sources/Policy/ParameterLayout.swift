@@ -1,6 +1,6 @@
 /// Where each named parameter tensor lives inside the model's single flat parameter buffer.
 ///
-/// Names and shapes follow the PyTorch module tree of `bench/torch_policy_bench.py` (`wte.weight`,
+/// Names and shapes follow the PyTorch module tree of `Benchmarks/torch_policy_bench.py` (`wte.weight`,
 /// `blocks.0.qkv.weight`, ...), so safetensors checkpoints map one-to-one onto a PyTorch state dict.
 public struct ParameterLayout: Sendable {
     /// One named tensor: its shape and offset into the flat buffer.

@@ -68,7 +68,7 @@ func expectPairGradientsMatchFiniteDifferences<O: PreferenceObjective>(
     }
 }
 
-/// The batch of algorithms.md §1.6: four pairs, summed log-probs, with token counts.
+/// The batch of docs/ALGORITHMS.md §1.6: four pairs, summed log-probs, with token counts.
 let dpoBatch: [PreferencePair] = [
     PreferencePair(policyChosen: -10.0, policyRejected: -12.0, referenceChosen: -11.0, referenceRejected: -11.5, chosenTokenCount: 5, rejectedTokenCount: 6),
     PreferencePair(policyChosen: -25.0, policyRejected: -24.0, referenceChosen: -25.5, referenceRejected: -23.0, chosenTokenCount: 12, rejectedTokenCount: 10),

@@ -54,7 +54,7 @@ import TestSupport
         #expect(run["status"] as? String == "succeeded", "\(run)")
         let result = try #require(run["result"] as? [String: Any])
         let policy = try #require(result["policy"] as? [Double])
-        // algorithms.md §5.1: π_30 on P3 with β = 0.1, η = 2.
+        // docs/ALGORITHMS.md §5.1: π_30 on P3 with β = 0.1, η = 2.
         for (p, expected) in zip(policy, [0.454049, 0.148583, 0.397369]) { #expect(abs(p - expected) < 1e-6) }
         #expect((run["progress"] as? [String: Any])?["fraction"] as? Double == 1)
 

@@ -45,7 +45,7 @@ import Testing
 
 /// Ours load in Python: a checkpoint written here is read by `safetensors` + PyTorch (through
 /// make_fixture.py --check) and gives the same logits. Needs a Python with torch, so it runs only
-/// when `PREFLAB_PYTHON` names one (e.g. /work/venv-torch/bin/python).
+/// when `PREFLAB_PYTHON` names one (a venv's `bin/python` with torch, safetensors and numpy from PyPI).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["PREFLAB_PYTHON"] != nil))
 struct PythonLoadsOurCheckpointTests {
     @Test func pytorchReproducesOurLogits() throws {

@@ -43,7 +43,7 @@ public enum Evaluation {
 
     /// Exploitability `mean_prompt max_c P(c ≻ π | x) − ½` over the task's candidate responses, `P(c ≻ π)`
     /// estimated from `samples` responses of π per eval prompt: the gain of the best response, chosen per
-    /// prompt, over a tie (algorithms.md §2.5). 0 at a Nash equilibrium of the game restricted to the
+    /// prompt, over a tie (docs/ALGORITHMS.md §2.5). 0 at a Nash equilibrium of the game restricted to the
     /// candidates; unaffected by responses outside them only through their presence in π's samples.
     public static func exploitability(policy: GPT, task: any TextTask, samples: Int, seed: UInt64) throws(PolicyError) -> Double {
         let prompts = task.evalPrompts

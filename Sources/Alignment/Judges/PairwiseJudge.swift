@@ -1,7 +1,7 @@
 public import Tensor
 
 /// A preference oracle over text: `P(a ≻ b | prompt)`, the quantity every NLHF algorithm is defined by
-/// (algorithms.md §0). Implementations must satisfy `P(a≻b) + P(b≻a) = 1` (so `P(a≻a) = ½`).
+/// (docs/ALGORITHMS.md §0). Implementations must satisfy `P(a≻b) + P(b≻a) = 1` (so `P(a≻a) = ½`).
 ///
 /// Judges are pure and `Sendable`: the randomness of a label lives in the trainer's RNG, never in the judge,
 /// which keeps training reproducible for a given seed.
@@ -18,7 +18,7 @@ extension PairwiseJudge {
     }
 
     /// `P̂(y_i ≻ π)` for each of K samples of π: row means of the K×K preference matrix, **including** the
-    /// diagonal's ½, as uclaml/SPPO `compute_prob.py` does (algorithms.md §2.2).
+    /// diagonal's ½, as uclaml/SPPO `compute_prob.py` does (docs/ALGORITHMS.md §2.2).
     public func winRates(prompt: String, responses: [String]) -> [Double] {
         let k = responses.count
         guard k > 0 else { return [] }

@@ -1,4 +1,4 @@
-// The offline DPO family as TRL and OpenRLHF expose it (algorithms.md §1). Every loss here is a function
+// The offline DPO family as TRL and OpenRLHF expose it (docs/ALGORITHMS.md §1). Every loss here is a function
 // of the pair's two log-ratios `a`, `b` to the frozen reference; most only of the margin `Δ = a − b`.
 // Convention for all of them: rewards/* are TRL's `β·a`, `β·b` (dpo_trainer.py L1634), batch loss is the mean.
 
@@ -66,7 +66,7 @@ public struct DPOHinge: PreferenceObjective {
 ///
 /// Azar et al., "A General Theoretical Paradigm to Understand Learning from Human Preferences",
 /// arXiv 2310.12036, empirical IPO loss (Eq. 17). Here β is the paper's τ (TRL's naming).
-/// Whether Δ uses summed or per-token-averaged log-probs differs between libraries (algorithms.md §1.2),
+/// Whether Δ uses summed or per-token-averaged log-probs differs between libraries (docs/ALGORITHMS.md §1.2),
 /// so ``normalization`` has no default and must be chosen.
 public struct IPO: PreferenceObjective {
     /// How the two log-ratios enter the margin.

@@ -1,4 +1,4 @@
-// INPO (algorithms.md §3). Convention: the OMD-natural symbols of §3.1 — τ the KL-to-reference coefficient,
+// INPO (docs/ALGORITHMS.md §3). Convention: the OMD-natural symbols of §3.1 — τ the KL-to-reference coefficient,
 // η the mirror-descent step — so the regression is `(h − η/2)²` with `h = Δπ − ητ Δref − (1−ητ) Δπ_t`.
 // The MNPO code's `ratio` is ητ and its `eta` is 1/η; ``INPO/init(ratio:codeEta:)`` converts.
 
@@ -23,7 +23,7 @@ public struct INPOExample: Sendable, Hashable {
 /// `h_t = log πθ(y_w)/πθ(y_l) − ητ·log π_ref(y_w)/π_ref(y_l) − (1−ητ)·log π_t(y_w)/π_t(y_l)`.
 ///
 /// Zhang et al., "Iterative Nash Policy Optimization", ICLR 2025, arXiv 2407.00617. Its population minimiser
-/// is the online-mirror-descent step `π_{t+1} ∝ π_t^{1−ητ} π_ref^{ητ} exp(η P(·≻π_t))` (algorithms.md §3.1;
+/// is the online-mirror-descent step `π_{t+1} ∝ π_t^{1−ητ} π_ref^{ητ} exp(η P(·≻π_t))` (docs/ALGORITHMS.md §3.1;
 /// the paper's own equation numbering could not be checked); code: smiles724/MNPO `mnpo_trainer.py` L45–82
 /// with one history policy. rewards/* are `τ·(log πθ − log π_ref)`: at the regularised equilibrium that is
 /// the win-rate `P(y ≻ π*)` up to a constant. Extra metric `inpo/logits` (mean h).

@@ -4,7 +4,7 @@
 ///
 /// Tiapkin et al., "Accelerating Nash Learning from Human Feedback via Mirror Prox", arXiv 2505.19731
 /// (approximate Nash-MP with stochastic policy-gradient prox steps). The surrogate is the REINFORCE estimate
-/// of `J = P(πθ≻ρ) − β KL(πθ‖π_ref) − (1/η) KL(πθ‖π_k)` derived in algorithms.md §5.2, not the paper's code,
+/// of `J = P(πθ≻ρ) − β KL(πθ‖π_ref) − (1/η) KL(πθ‖π_k)` derived in docs/ALGORITHMS.md §5.2, not the paper's code,
 /// which could not be retrieved. Its stationary point is the exact prox step of ``ExactNashMP``.
 /// Gradient per token `β·lr^ref_t + (1/η)·lr^k_t − (P̂ − ½)`. Metrics: Nash-MD's, as TRL's Nash-MD trainer
 /// defines them (``nashPolicyGradientMetrics(_:)``), plus `loss/kl_anchor` = Σ_t (log πθ_t − log π_k_t), the

@@ -1,4 +1,4 @@
-// Nash-MP, regression form of one prox step (algorithms.md §5.2, "Regression alternative").
+// Nash-MP, regression form of one prox step (docs/ALGORITHMS.md §5.2, prox_solver "regression").
 // Convention: β the KL-to-reference coefficient, η the mirror-prox step (≤ 2 for the linear rate).
 // The same loss serves both half-steps; only where the pairs come from changes (opponent ρ = π_k for the
 // ½-step, ρ = π_{k+½} for the full step) — the anchor is π_k in both.
@@ -26,10 +26,10 @@ public struct NashMPExample: Sendable, Hashable {
 ///
 /// Tiapkin et al., "Accelerating Nash Learning from Human Feedback via Mirror Prox", arXiv 2505.19731: the
 /// population minimiser is the exact prox step `log π ∝ [log π_k + ηβ log π_ref + η P(·≻ρ)]/(1+ηβ)`
-/// (algorithms.md §5.1; derived there, not the paper's LLM recipe, which could not be retrieved).
+/// (docs/ALGORITHMS.md §5.1; derived there, not the paper's LLM recipe, which could not be retrieved).
 /// rewards/* are `β·(log πθ − log π_ref)`. Extra metric `nash_mp/logits` (mean h).
 public struct NashMPRegression: PreferenceObjective {
-    /// KL-to-reference coefficient β; default 0.1 (as DPO and Nash-MD; algorithms.md suggests 0.01–0.1).
+    /// KL-to-reference coefficient β; default 0.1 (as DPO and Nash-MD; docs/ALGORITHMS.md §5.2 suggests 0.01–0.1).
     public var beta: Double
     /// Prox step η; default 2, the largest step with the `(1+ηβ)^{-k}` guarantee.
     public var eta: Double

@@ -1,4 +1,4 @@
-// SPPO regression losses (algorithms.md §2). Convention: the paper's step size η, not the code's
+// SPPO regression losses (docs/ALGORITHMS.md §2). Convention: the paper's step size η, not the code's
 // `beta = 1/η`; the frozen model in every `PreferencePair` is the **previous iterate** π_t, never the SFT
 // model (uclaml/SPPO loads iteration t's output as `ref_model`). rewards/* are the code's `beta·logits`, i.e.
 // `(1/η)(log πθ − log π_t)`, inherited from its DPO trainer's logging.
@@ -25,8 +25,8 @@ public struct SPPOExample: Sendable, Hashable {
 ///
 /// Wu et al., "Self-Play Preference Optimization for Language Model Alignment", arXiv 2405.00675: the
 /// regression that approximates the multiplicative-weights step `π_{t+1} ∝ π_t exp(η P(y≻π_t))` with
-/// `log Z ≈ η/2` (algorithms.md §2.1); code `sppo/trainer.py` L860–883, `loss_type="sppo"`.
-/// Its minimiser only approximates ``ExactSPPO`` (algorithms.md §2.5).
+/// `log Z ≈ η/2` (docs/ALGORITHMS.md §2.1); code `sppo/trainer.py` L860–883, `loss_type="sppo"`.
+/// Its minimiser only approximates ``ExactSPPO`` (docs/ALGORITHMS.md §2.5).
 public struct SPPO: PreferenceObjective {
     /// Step size η; default 1000 (the run scripts' `BETA=0.001`, the model cards' `eta: 1000`).
     public var eta: Double

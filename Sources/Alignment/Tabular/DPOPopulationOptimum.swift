@@ -1,9 +1,9 @@
 /// DPO's answer with infinite data on a tabular game: the Bradley–Terry MLE r̂ over the sampled pairs,
-/// then `π_DPO ∝ π_ref · exp(r̂ / β)` (algorithms.md §1.5).
+/// then `π_DPO ∝ π_ref · exp(r̂ / β)` (docs/ALGORITHMS.md §1.5).
 ///
 /// Rafailov et al., arXiv 2305.18290, §5 (the implicit reward `β log π/π_ref` is the BT reward). r̂ maximises
 /// `Σ_{i≠j} w_ij [P_ij log σ(r_i − r_j) + P_ji log σ(r_j − r_i)]`. For an intransitive P this is not the
-/// regularised Nash equilibrium, and it depends on the pair weights w (algorithms.md §6.3).
+/// regularised Nash equilibrium, and it depends on the pair weights w (docs/ALGORITHMS.md §6.3).
 ///
 /// ```swift
 /// let pi = try DPOPopulationOptimum(beta: 0.1).policy(in: .p3)   // ≈ (0.850819, 0.007377, 0.141803)

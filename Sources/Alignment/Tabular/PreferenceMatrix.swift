@@ -1,4 +1,4 @@
-/// A validated preference matrix: `P[i][j] = P(y_i ≻ y_j)`, rows are y, columns y' (algorithms.md §6.1).
+/// A validated preference matrix: `P[i][j] = P(y_i ≻ y_j)`, rows are y, columns y' (docs/ALGORITHMS.md §6.1).
 ///
 /// Invariants checked on construction: square and non-empty, finite entries in [0, 1], `P + Pᵀ = 1` off the
 /// diagonal and `½` on it, each within `tolerance`. Because `P + Pᵀ` is the all-ones matrix,
@@ -62,7 +62,7 @@ public struct PreferenceMatrix: Sendable, Hashable {
         zip(policy, winRates(against: opponent)).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
-    /// Unregularised exploitability `max_y P(y ≻ π) − ½` (algorithms.md §2.5); 0 exactly at a Nash equilibrium.
+    /// Unregularised exploitability `max_y P(y ≻ π) − ½` (docs/ALGORITHMS.md §2.5); 0 exactly at a Nash equilibrium.
     public func exploitability(of policy: ProbabilityVector) -> Double {
         (winRates(against: policy.probabilities).max() ?? 0.5) - 0.5
     }

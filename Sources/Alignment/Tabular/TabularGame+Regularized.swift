@@ -1,4 +1,4 @@
-// The β-regularised preference game of NLHF (algorithms.md §0, §6.2):
+// The β-regularised preference game of NLHF (docs/ALGORITHMS.md §0, §6.2):
 // V(π, π') = P(π≻π') − β KL(π‖π_ref) + β KL(π'‖π_ref); π*_β is its unique symmetric Nash equilibrium,
 // the fixed point π*_β ∝ π_ref · exp(P π*_β / β).
 
@@ -31,7 +31,7 @@ extension TabularGame {
     }
 
     /// Fixed-point residual `max|r − mean(r)|`, `r = log π − log π_ref − Pπ/β`; 0 exactly at π*_β
-    /// (algorithms.md §6.2 accepts below 1e-12 at β ≥ 1; see ``RegularizedNashSolver/tolerance(at:)``).
+    /// (docs/ALGORITHMS.md §6.2 accepts below 1e-12 at β ≥ 1; see ``RegularizedNashSolver/tolerance(at:)``).
     public func equilibriumResidual(of policy: ProbabilityVector, beta: Double) -> Double {
         let wins = matrix.winRates(against: policy.probabilities)
         let r = (0..<count).map { policy.logProbabilities[$0] - reference.logProbabilities[$0] - wins[$0] / beta }
@@ -40,7 +40,7 @@ extension TabularGame {
     }
 }
 
-/// Computes π*_β by iterating exact Nash-MP with η = 2 from π_ref (algorithms.md §6.2).
+/// Computes π*_β by iterating exact Nash-MP with η = 2 from π_ref (docs/ALGORITHMS.md §6.2).
 ///
 /// Plain fixed-point iteration of `π ← softmax(log π_ref + Pπ/β)` oscillates for small β (residual 1.5 on P3
 /// at β = 0.1 after 2000 steps); mirror prox contracts at rate 1/(1+2β) for every β > 0 (Tiapkin et al.,
@@ -52,7 +52,7 @@ extension TabularGame {
 public struct RegularizedNashSolver: Sendable, Hashable {
     /// Regularisation β > 0.
     public var beta: Double
-    /// Stop when `‖π_{k+1} − π_k‖_∞` falls below this; 1e-15 as in algorithms.md §6.2.
+    /// Stop when `‖π_{k+1} − π_k‖_∞` falls below this; 1e-15 as in docs/ALGORITHMS.md §6.2.
     public var stepTolerance: Double
     /// Accept the result only if the fixed-point residual is below this times `max(1, 1/β)`; 1e-12 as in
     /// §6.2 (see ``tolerance(at:)``).
@@ -61,7 +61,7 @@ public struct RegularizedNashSolver: Sendable, Hashable {
     /// so β = 1e-3 needs about 13 000 and β below about 1.5e-4 is out of reach).
     public var maxIterations: Int
 
-    /// Creates a solver with the tolerances of algorithms.md §6.2.
+    /// Creates a solver with the tolerances of docs/ALGORITHMS.md §6.2.
     public init(beta: Double, stepTolerance: Double = 1e-15, residualTolerance: Double = 1e-12, maxIterations: Int = 100_000) {
         self.beta = beta
         self.stepTolerance = stepTolerance

@@ -1,6 +1,6 @@
 /// A preference game over n responses for one prompt: the matrix and the reference policy π_ref.
 ///
-/// The regularised game of NLHF is `V(π, π') = P(π≻π') − β KL(π‖π_ref) + β KL(π'‖π_ref)` (algorithms.md §0);
+/// The regularised game of NLHF is `V(π, π') = P(π≻π') − β KL(π‖π_ref) + β KL(π'‖π_ref)` (docs/ALGORITHMS.md §0);
 /// its equilibrium, duality gap and best responses are in `TabularGame+Regularized.swift`.
 public struct TabularGame: Sendable, Hashable {
     /// `P(y_i ≻ y_j)`.
@@ -41,7 +41,7 @@ public struct TabularGame: Sendable, Hashable {
 
     // Literals checked by the tests, so `try!` cannot trap.
 
-    /// P3 with π_ref = (0.6, 0.3, 0.1) (algorithms.md §6.1).
+    /// P3 with π_ref = (0.6, 0.3, 0.1) (docs/ALGORITHMS.md §6.1).
     public static let p3 = try! TabularGame(matrix: .p3, reference: ProbabilityVector([0.6, 0.3, 0.1]))
     /// RPS_hard with π_ref = (0.6, 0.3, 0.1).
     public static let rpsHard = try! TabularGame(matrix: .rpsHard, reference: ProbabilityVector([0.6, 0.3, 0.1]))

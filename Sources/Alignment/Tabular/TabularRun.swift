@@ -1,11 +1,11 @@
 import Foundation
 
-/// A run on a tabular game: the exact closed-form updates of algorithms.md §2–§6 iterated from π_ref
+/// A run on a tabular game: the exact closed-form updates of docs/ALGORITHMS.md §2–§6 iterated from π_ref
 /// (or a given start), with the regularised-game metrics of every iterate. This is what a researcher
 /// posts to check an algorithm against theory: `{"algorithm": "nash_mp", "task": {"kind": "tabular",
 /// "preference_matrix": P, "reference": π_ref}, "hyperparameters": {"beta": β, "eta": η, "iterations": K}}`.
 ///
-/// Conventions per algorithm (the symbols of algorithms.md):
+/// Conventions per algorithm (the symbols of docs/ALGORITHMS.md):
 /// - `nash_mp` (Tiapkin et al., arXiv 2505.19731, §5.1): `beta` β > 0, `eta` η > 0 (default 2; η > 2 is
 ///   accepted with a warning, since the rate bound needs η ≤ 2), `iterations` K (default 100).
 /// - `inpo` (Zhang et al., arXiv 2407.00617, §3.1): `beta` is its τ, `eta` η (default 1), ητ ≤ 1.

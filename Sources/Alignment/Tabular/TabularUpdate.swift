@@ -23,7 +23,7 @@ extension TabularUpdate {
 
 /// SPPO's exact update, multiplicative weights on the win-rate: `π_{t+1} ∝ π_t · exp(η · P(y ≻ π_t))`.
 ///
-/// Wu et al., arXiv 2405.00675 (algorithms.md §2.1). No anchor to π_ref, so the reference of the game is unused.
+/// Wu et al., arXiv 2405.00675 (docs/ALGORITHMS.md §2.1). No anchor to π_ref, so the reference of the game is unused.
 /// Only the **average** iterate converges (O(1/√T) with η = Θ(1/√T)); the last iterate cycles.
 public struct ExactSPPO: TabularUpdate {
     /// Step size η > 0.
@@ -42,7 +42,7 @@ public struct ExactSPPO: TabularUpdate {
 /// INPO's exact update, online mirror descent on the τ-regularised game:
 /// `π_{t+1} ∝ π_t^{1−ητ} · π_ref^{ητ} · exp(η · P(y ≻ π_t))`.
 ///
-/// Zhang et al., arXiv 2407.00617 (algorithms.md §3.1). Converges in the last iterate to π*_τ when η is small
+/// Zhang et al., arXiv 2407.00617 (docs/ALGORITHMS.md §3.1). Converges in the last iterate to π*_τ when η is small
 /// enough for the game (η = 1 at τ = 0.1 on P3; τ = 0.01 needs η ≈ 0.1).
 public struct ExactINPO: TabularUpdate {
     /// Step size η > 0.
@@ -69,7 +69,7 @@ public struct ExactINPO: TabularUpdate {
 /// Nash-MD's exact update: a geometric mixture with the reference, then a mirror step against it:
 /// `π^μ_t ∝ π_t^{1−ητ} π_ref^{ητ}`,  `π_{t+1} ∝ π^μ_t · exp(η · P(y ≻ π^μ_t))`.
 ///
-/// Munos et al., "Nash Learning from Human Feedback", arXiv 2312.00886 (algorithms.md §4.1). A constant η
+/// Munos et al., "Nash Learning from Human Feedback", arXiv 2312.00886 (docs/ALGORITHMS.md §4.1). A constant η
 /// stalls away from π*_τ (KL ≈ 2.9e-3 on P3 at η = 1); the decreasing schedule converges at O(1/T).
 public struct ExactNashMD: TabularUpdate {
     /// How η depends on the iteration t.
@@ -120,7 +120,7 @@ public struct ExactNashMD: TabularUpdate {
 /// `log π_{k+½} = [log π_k + ηβ log π_ref + η P(·≻π_k)] / (1+ηβ) + c`,
 /// `log π_{k+1} = [log π_k + ηβ log π_ref + η P(·≻π_{k+½})] / (1+ηβ) + c`.
 ///
-/// Tiapkin et al., arXiv 2505.19731 (algorithms.md §5.1). For η ≤ 2, `KL(π*_β‖π_k) ≤ (1+ηβ)^{−k} KL(π*_β‖π_0)`.
+/// Tiapkin et al., arXiv 2505.19731 (docs/ALGORITHMS.md §5.1). For η ≤ 2, `KL(π*_β‖π_k) ≤ (1+ηβ)^{−k} KL(π*_β‖π_0)`.
 public struct ExactNashMP: TabularUpdate {
     /// Regularisation β > 0.
     public var beta: Double

@@ -7,7 +7,7 @@ public import Policy
 /// response loses to any styled one with probability ``malformedLoss``; two responses of one style tie.
 ///
 /// No reward model represents a cycle, so the DPO family fits a Bradley–Terry ranking that depends on where
-/// its pairs came from (algorithms.md §1.5, §6.3) and moves towards its top style (at β = 0.25 its population
+/// its pairs came from (docs/ALGORITHMS.md §1.5, §6.3) and moves towards its top style (at β = 0.25 its population
 /// optimum is 94% loud; a finite run gets part of the way, depending on the reference), while the Nash methods
 /// head for the mixed equilibrium (≈ (0.29, 0.43, 0.26, 0.02) at β = 0.1, exploitability 0.06, win rate
 /// 0.59 against the reference; 0 exploitability and no hush at β → 0). The SFT data is skewed

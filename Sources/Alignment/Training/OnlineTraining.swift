@@ -4,7 +4,7 @@ import Tensor
 extension TrainingRun {
     /// One step of an online iterative algorithm. At the start of each phase the frozen models are set
     /// (π_t ← πθ at an iteration start; Nash-MP's π_{k+½} ← πθ at its second phase, which warm-starts from
-    /// θ_{k+½}: algorithms.md §5.2 leaves the warm start open and the prox target does not depend on it), and
+    /// θ_{k+½}: the paper leaves the warm start open and the prox target does not depend on it, docs/ALGORITHMS.md §5.2), and
     /// regression algorithms build that phase's dataset once, with π_ref and π_t log-probs cached.
     func onlineStep(_ s: Int) throws -> [String: Double] {
         let (iteration, phase, inner) = position(s)

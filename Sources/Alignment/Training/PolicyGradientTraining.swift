@@ -10,7 +10,7 @@ import Darwin
 
 extension TrainingRun {
     /// One REINFORCE step with the ½ baseline (Nash-MD-PG, TRL `nash_md_trainer.py`; Nash-MP's approximate
-    /// prox step, algorithms.md §5.2): y ~ πθ, y' ~ the opponent (Nash-MD: the token-level geometric mixture
+    /// prox step, docs/ALGORITHMS.md §5.2): y ~ πθ, y' ~ the opponent (Nash-MD: the token-level geometric mixture
     /// of πθ and π_ref; Nash-MP: π_k, then π_{k+½}), P̂ = oracle probability, per-token surrogate gradients.
     /// Fresh samples every step, so the frozen log-probs are computed for this step's samples only.
     func policyGradientStep(_ s: Int, phase: Int) throws -> [String: Double] {

@@ -1,8 +1,8 @@
 import Alignment
 import Testing
 
-/// algorithms.md §1.6: β = 0.1, a = [1, 0.5, 0, 1], b = [−0.5, −1, −1, 2], Δ = [1.5, 1.5, 1, −1].
-@Suite("DPO family (algorithms.md §1)")
+/// docs/ALGORITHMS.md §1.6: β = 0.1, a = [1, 0.5, 0, 1], b = [−0.5, −1, −1, 2], Δ = [1.5, 1.5, 1, −1].
+@Suite("DPO family (docs/ALGORITHMS.md §1)")
 struct DPOFamilyTests {
     @Test func sigmoidMatchesVector() {
         let value = DPOSigmoid(beta: 0.1).evaluate(dpoBatch)

@@ -1,8 +1,8 @@
 import Alignment
 import Testing
 
-/// algorithms.md §3.6: policy (−10, −12), reference (−11, −11.5), π_t (−10.5, −11.8), MNPO ratio = 1/3.
-@Suite("INPO (algorithms.md §3)")
+/// docs/ALGORITHMS.md §3.6: policy (−10, −12), reference (−11, −11.5), π_t (−10.5, −11.8), MNPO ratio = 1/3.
+@Suite("INPO (docs/ALGORITHMS.md §3)")
 struct INPOTests {
     let example = INPOExample(
         pair: PreferencePair(policyChosen: -10, policyRejected: -12, referenceChosen: -11, referenceRejected: -11.5),

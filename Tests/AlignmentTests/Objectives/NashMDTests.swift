@@ -1,9 +1,9 @@
 import Alignment
 import Testing
 
-/// algorithms.md §4.2: token log-probs of y [−1.2, −0.4, −2.0], reference [−1.0, −0.7, −1.5], scores 0.8
+/// docs/ALGORITHMS.md §4.2: token log-probs of y [−1.2, −0.4, −2.0], reference [−1.0, −0.7, −1.5], scores 0.8
 /// vs 0.2, β = 0.1.
-@Suite("Nash-MD policy gradient (algorithms.md §4.2)")
+@Suite("Nash-MD policy gradient (docs/ALGORITHMS.md §4.2)")
 struct NashMDTests {
     let sample = PolicyGradientSample(
         policy: [-1.2, -0.4, -2.0], reference: [-1.0, -0.7, -1.5],

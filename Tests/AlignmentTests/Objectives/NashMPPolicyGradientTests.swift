@@ -1,7 +1,7 @@
 import Alignment
 import Testing
 
-@Suite("Nash-MP policy-gradient prox step (algorithms.md §5.2)")
+@Suite("Nash-MP policy-gradient prox step (docs/ALGORITHMS.md §5.2)")
 struct NashMPPolicyGradientTests {
     let sample = PolicyGradientSample(
         policy: [-1.2, -0.4, -2.0], reference: [-1.0, -0.7, -1.5], anchor: [-1.1, -0.5, -1.9], preference: 0.7)

@@ -1,7 +1,7 @@
 import Alignment
 import Testing
 
-@Suite("Nash-MP regression prox step (algorithms.md §5.2)")
+@Suite("Nash-MP regression prox step (docs/ALGORITHMS.md §5.2)")
 struct NashMPRegressionTests {
     // §5.2: on P3 from π_k = (0.5, 0.2, 0.3), η = 2, β = 0.1, the argmin with pairs from ρ = π_k is
     // π_{k+½} = (0.519145, 0.173541, 0.307314); with pairs from ρ = π_{k+½} (anchor still π_k) it is
@@ -26,7 +26,7 @@ struct NashMPRegressionTests {
         expectClose(full, ExactNashMP(beta: 0.1, eta: 2).step(anchor, in: game).probabilities, tolerance: 1e-8)
     }
 
-    // No vector in algorithms.md: h and the target by hand. Δπ = 2, Δk = 1.3, Δref = 0.5, ηβ = 0.2:
+    // No vector in docs/ALGORITHMS.md §5.2: h and the target by hand. Δπ = 2, Δk = 1.3, Δref = 0.5, ηβ = 0.2:
     // h = 2 − 1.3/1.2 − (0.2/1.2)·0.5 = 0.8333…, target η/(2(1+ηβ)) = 1/1.2.
     @Test func lossByHand() {
         let e = NashMPExample(

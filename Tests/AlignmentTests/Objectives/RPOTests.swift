@@ -1,7 +1,7 @@
 import Alignment
 import Testing
 
-/// RPO's NLL term on the batch of algorithms.md §1.6: chosen log-probs sum to −82.5 over 5 + 12 + 4 + 20 = 41
+/// RPO's NLL term on the batch of docs/ALGORITHMS.md §1.6: chosen log-probs sum to −82.5 over 5 + 12 + 4 + 20 = 41
 /// tokens, so the token-mean NLL is 82.5 / 41.
 @Suite("RPO (DPO + NLL)")
 struct RPOTests {

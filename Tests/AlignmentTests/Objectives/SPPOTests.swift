@@ -1,9 +1,9 @@
 import Alignment
 import Testing
 
-/// algorithms.md §2.6: PairRM scores for K = 5 responses, and the regression losses at
+/// docs/ALGORITHMS.md §2.6: PairRM scores for K = 5 responses, and the regression losses at
 /// logits_w = 1, logits_l = −0.5 for the code's β = 0.1 (η = 10) and β = 0.001 (η = 1000).
-@Suite("SPPO (algorithms.md §2)")
+@Suite("SPPO (docs/ALGORITHMS.md §2)")
 struct SPPOTests {
     let rates = SPPOWinRates(scores: [1.2, 0.3, -0.5, 0.8, -1.0])
 

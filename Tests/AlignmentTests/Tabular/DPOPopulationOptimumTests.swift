@@ -1,8 +1,8 @@
 import Alignment
 import Testing
 
-/// DPO's population optimum is not the regularised Nash equilibrium on intransitive games (algorithms.md §6.3).
-@Suite("DPO population optimum (algorithms.md §1.5, §6.3)")
+/// DPO's population optimum is not the regularised Nash equilibrium on intransitive games (docs/ALGORITHMS.md §6.3).
+@Suite("DPO population optimum (docs/ALGORITHMS.md §1.5, §6.3)")
 struct DPOPopulationOptimumTests {
     @Test func p3UniformPairs() throws {
         let game = TabularGame.p3

@@ -1,8 +1,8 @@
 import Alignment
 import Testing
 
-/// Nash-MP's linear rate `KL(π*_β‖π_k) ≤ (1+ηβ)^{−k} KL(π*_β‖π_0)` for η ≤ 2 (algorithms.md §5.1).
-@Suite("Nash-MP convergence rate (algorithms.md §5.1)")
+/// Nash-MP's linear rate `KL(π*_β‖π_k) ≤ (1+ηβ)^{−k} KL(π*_β‖π_0)` for η ≤ 2 (docs/ALGORITHMS.md §5.1).
+@Suite("Nash-MP convergence rate (docs/ALGORITHMS.md §5.1)")
 struct NashMPConvergenceTests {
     /// Checks the bound at every k up to 600, or until it drops below what double precision can resolve;
     /// returns the worst ratio KL_k / bound_k seen.

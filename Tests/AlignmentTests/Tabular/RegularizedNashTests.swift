@@ -1,13 +1,13 @@
 import Alignment
 import Testing
 
-/// π*_β, the duality gap, and last-iterate convergence of INPO and Nash-MP (algorithms.md §3.5, §5.1, §6.2).
+/// π*_β, the duality gap, and last-iterate convergence of INPO and Nash-MP (docs/ALGORITHMS.md §3.5, §5.1, §6.2).
 @Suite("Regularised Nash equilibrium")
 struct RegularizedNashTests {
     static let games: [(String, TabularGame)] = [("P3", .p3), ("RPS_hard", .rpsHard), ("RPSLS_soft5", .rpslsSoft5)]
     static let betas = [0.01, 0.1, 1.0]
 
-    /// algorithms.md §6.2 table, rounded to 6 decimals.
+    /// docs/ALGORITHMS.md §6.2 table, rounded to 6 decimals.
     static let expected: [String: [Double: [Double]]] = [
         "P3": [
             0.01: [0.238825, 0.306265, 0.454910], 0.1: [0.453485, 0.148841, 0.397674], 1: [0.643660, 0.239623, 0.116717],

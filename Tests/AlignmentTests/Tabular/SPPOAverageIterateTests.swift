@@ -1,8 +1,8 @@
 import Alignment
 import Testing
 
-/// SPPO's MWU converges only on average (algorithms.md §2.5): P3, π_0 = (0.6, 0.3, 0.1), η = 1/√T.
-@Suite("SPPO average iterate (algorithms.md §2.5)")
+/// SPPO's MWU converges only on average (docs/ALGORITHMS.md §2.5): P3, π_0 = (0.6, 0.3, 0.1), η = 1/√T.
+@Suite("SPPO average iterate (docs/ALGORITHMS.md §2.5)")
 struct SPPOAverageIterateTests {
     @Test func averageIterateExploitabilityFalls() {
         let game = TabularGame.p3

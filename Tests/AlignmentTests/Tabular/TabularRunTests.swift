@@ -17,7 +17,7 @@ struct TabularRunTests {
     @Test func nashMPFollowsTheClosedFormAndReachesTheEquilibrium() throws {
         let (outcome, series) = try run("nash_mp", .p3, ["beta": 0.1, "eta": 2, "iterations": 30])
         #expect(series.count == 31)
-        // algorithms.md §5.1 table: KL(π*‖π_k) at k = 1 and 30.
+        // docs/ALGORITHMS.md §5.1 table: KL(π*‖π_k) at k = 1 and 30.
         expectRelativelyClose(series[1]["kl_to_equilibrium"] ?? 0, 2.133372e-1, relative: 1e-5)
         expectRelativelyClose(series[30]["kl_to_equilibrium"] ?? 0, 6.917309e-7, relative: 1e-4)
         expectClose(outcome.policy.probabilities, [0.454049, 0.148583, 0.397369], tolerance: 1e-6)

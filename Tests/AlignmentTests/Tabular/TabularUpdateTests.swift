@@ -1,8 +1,8 @@
 import Alignment
 import Testing
 
-/// Closed-form one-step vectors on P3 with π_k = (0.5, 0.2, 0.3), π_ref = (0.6, 0.3, 0.1) (algorithms.md §6.4).
-@Suite("Exact tabular updates (algorithms.md §6.4)")
+/// Closed-form one-step vectors on P3 with π_k = (0.5, 0.2, 0.3), π_ref = (0.6, 0.3, 0.1) (docs/ALGORITHMS.md §6.4).
+@Suite("Exact tabular updates (docs/ALGORITHMS.md §6.4)")
 struct TabularUpdateTests {
     let game = TabularGame.p3
     let start = try! ProbabilityVector([0.5, 0.2, 0.3])

@@ -43,7 +43,7 @@ import Testing
 
     /// On the cycle, DPO still beats the reference it started from: it drops the dominated hush and moves towards
     /// the Bradley–Terry favourite of the reference's pairs (loud, the reference's best response). How far it
-    /// collapses onto it depends on the reference (algorithms.md §1.5, §6.3 give the population optimum), so what
+    /// collapses onto it depends on the reference (docs/ALGORITHMS.md §1.5, §6.3 give the population optimum), so what
     /// is asserted of its exploitability is only the comparison with the Nash methods below.
     @Test(arguments: seeds) func dpoImprovesStyles(seed: UInt64) throws {
         let s = try #require(Self.dpoStyles[seed]).get()
@@ -79,7 +79,7 @@ import Testing
         try expectNashBeatsDPO("nash_mp", seed: seed, ["prox_solver": .string("policy_gradient")], belowReference: true)
     }
 
-    /// SPPO's last iterate has no such guarantee (algorithms.md §2.5: its multiplicative-weights iterates cycle
+    /// SPPO's last iterate has no such guarantee (docs/ALGORITHMS.md §2.5: its multiplicative-weights iterates cycle
     /// around the equilibrium; the tabular tests check its average iterate), and Nash-MD's stochastic mixture
     /// steps stay near the reference's exploitability: on the cycle each must only beat the reference.
     @Test(arguments: seeds) func sppoImprovesStyles(seed: UInt64) throws {

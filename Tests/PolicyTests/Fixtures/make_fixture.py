@@ -1,6 +1,6 @@
 """Parity fixture for PolicyTests/ParityTests.swift.
 
-Builds the GPT of ../../../../shared/bench/torch_policy_bench.py (same module tree, so the same
+Builds the GPT of Benchmarks/torch_policy_bench.py (same module tree, so the same
 state-dict names) at a tiny size, randomises every parameter, and writes
   gpt_tiny.safetensors   weights + config JSON in __metadata__["config"]
   expected.safetensors   tokens, scored mask, logits (B,T,V), per-sequence log-prob sums/means
