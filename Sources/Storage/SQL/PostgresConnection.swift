@@ -262,6 +262,7 @@ final class PostgresConnection: SQLConnection {
             return StorageError(.unavailable, message, sql: sql)
         }
         if state == "23505" { return StorageError(.conflict, message, sql: sql) }
+        if state == "55P03" || state == "40P01" { return StorageError(.busy, message, sql: sql) }  // lock_not_available, deadlock_detected
         if state.hasPrefix("23") { return StorageError(.constraint, message, sql: sql) }
         return StorageError(.failed, message, sql: sql)
     }
