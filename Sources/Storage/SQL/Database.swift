@@ -8,6 +8,8 @@ public final class Database: Sendable {
     private let readers: ConnectionPool
     private let committer: GroupCommitter
     private let writerCount: Int
+    /// Whether the last write reached the store; `/readyz` and the error log follow it.
+    public let writability = StoreWritability()
 
     /// Opens the store at `location` and migrates it.
     ///
@@ -24,6 +26,7 @@ public final class Database: Sendable {
             if !directory.isEmpty {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
+            try SQLiteConnection.refuseReadOnly(path: path)
             open = { () throws(StorageError) in try SQLiteConnection(path: path) }
             healthy = { _ in true }
         case .postgres(let url):
@@ -39,7 +42,7 @@ public final class Database: Sendable {
         var writers = [ConnectionPool.Box(migrationConnection)]
         for _ in 1..<writerCount { writers.append(ConnectionPool.Box(try open())) }
         readers = ConnectionPool(size: readerPoolSize, open: open, healthy: healthy)
-        committer = GroupCommitter(connections: writers, dialect: dialect, reopen: open, healthy: healthy)
+        committer = GroupCommitter(connections: writers, dialect: dialect, writability: writability, reopen: open, healthy: healthy)
     }
 
     deinit {
@@ -75,6 +78,18 @@ public final class Database: Sendable {
                 }
             case .failure(let error):
                 completion(.failure(error))
+            }
+        }
+    }
+
+    /// A write that needs room in the store and changes nothing: `/readyz` runs it while the store
+    /// is not writable, so an idle server notices when space is back. Its success, like any
+    /// committed write's, ends the episode.
+    public func probeWrite() throws {
+        try write { connection in
+            switch connection.dialect {
+            case .sqlite: try SQLiteConnection.checkRoom(on: connection)
+            case .postgres: try connection.query("SELECT 1", [])
             }
         }
     }

@@ -19,12 +19,9 @@ final class SQLiteConnection: SQLConnection {
         handle = db
         sqlite3_busy_timeout(db, 10_000)
         sqlite3_extended_result_codes(db, 1)
-        do {
-            try execute(script: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-        } catch {
-            sqlite3_close_v2(db)
-            throw error
-        }
+        // Fully initialised from here: a throw runs deinit, which closes the handle.
+        try Self.refuseReadOnly(handle: db, path: path)
+        try execute(script: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
     }
 
     deinit {
