@@ -23,7 +23,7 @@ struct DatasetRoutes {
             // memory, whatever the dataset's size. A store failure part-way cuts the body short.
             return ServerResponse(status: .ok, headers: headers, body: .stream { writer in
                 var buffer: [UInt8] = []
-                try database.read { connection in
+                try database.readWhileStreaming { connection in
                     try PreferenceRepository.forEachComparison(filter, on: connection) { preferences in
                         for row in export.rows(forComparison: preferences) {
                             buffer += provenance ? (row.provenance ?? []) : row.line

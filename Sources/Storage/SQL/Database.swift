@@ -6,6 +6,7 @@ public final class Database: Sendable {
     public let dialect: SQLDialect
     public let location: DatabaseLocation
     private let readers: ConnectionPool
+    private let cursors: ConnectionPool
     private let committer: GroupCommitter
     private let writerCount: Int
     /// Whether the last write reached the store; `/readyz` and the error log follow it.
@@ -15,7 +16,8 @@ public final class Database: Sendable {
     ///
     /// SQLite gets one writer (it allows only one) and WAL readers; PostgreSQL gets
     /// several writers, whose commits PostgreSQL itself groups further.
-    public init(location: DatabaseLocation, migrator: Migrator? = nil, readerPoolSize: Int = 8, postgresWriters: Int = 4) throws(StorageError) {
+    public init(location: DatabaseLocation, migrator: Migrator? = nil, readerPoolSize: Int = 8, cursorPoolSize: Int = 4,
+                postgresWriters: Int = 4) throws(StorageError) {
         self.location = location
         let open: @Sendable () throws(StorageError) -> any SQLConnection
         let healthy: @Sendable (any SQLConnection) -> Bool
@@ -42,6 +44,7 @@ public final class Database: Sendable {
         var writers = [ConnectionPool.Box(migrationConnection)]
         for _ in 1..<writerCount { writers.append(ConnectionPool.Box(try open())) }
         readers = ConnectionPool(size: readerPoolSize, open: open, healthy: healthy)
+        cursors = ConnectionPool(size: cursorPoolSize, open: open, healthy: healthy)
         committer = GroupCommitter(connections: writers, dialect: dialect, writability: writability, reopen: open, healthy: healthy)
     }
 
@@ -52,6 +55,13 @@ public final class Database: Sendable {
     /// Lends a pooled connection for reading.
     public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try readers.with(body)
+    }
+
+    /// Lends a connection for a read that lasts as long as a client takes to download it (an
+    /// export read from a cursor while it is written to the socket). These come from a pool of
+    /// their own, so slow downloads can make each other wait but never hold up other requests' reads.
+    public func readWhileStreaming<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try cursors.with(body)
     }
 
     /// Runs `body` as part of a group-committed transaction; returns once it is durable.
