@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Storage
 import Synchronization
@@ -40,5 +41,37 @@ import TestSupport
             }
         }
         #expect(try app.count("prompts") == rounds)
+    }
+
+    /// A first request that holds its key longer than the bounded wait: the retry gets the documented
+    /// 409 with `Retry-After` (after about 5 s), stores nothing, and a later retry succeeds.
+    @Test func aRetryWaitingTooLongGetsTheDocumented409() throws {
+        guard TestStores.backends.contains(.postgres) else { return }
+        let app = try AppFixture(.postgres)
+        let tokenID = try #require(try app.app.database.read {
+            try $0.query("SELECT id FROM tokens WHERE name = 'researcher'", []).first?[0].string
+        })
+        // Another server's transaction holding the key, as a first request stuck mid-write would.
+        let other = try Database(location: app.app.configuration.database, migrator: TestStores.migrator)
+        let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            _ = try? other.write { connection in
+                try IdempotencyRepository.lock(principal: tokenID, key: "held", on: connection)
+                locked.signal()
+                release.wait()
+            }
+        }
+        holder.start()
+        locked.wait()
+        let waited = try app.call("POST", "/v1/prompts", as: "researcher", json: ["text": "held"], headers: ["Idempotency-Key": "held"])
+        release.signal()
+        #expect(waited.status == 409)
+        #expect(waited.json["code"] as? String == "idempotency_key_in_flight")
+        #expect(waited.json["field"] as? String == "Idempotency-Key")
+        #expect(waited.header("retry-after") == "1")
+        #expect(try app.count("prompts") == 0)
+        let retried = try app.call("POST", "/v1/prompts", as: "researcher", json: ["text": "held"], headers: ["Idempotency-Key": "held"])
+        #expect(retried.status == 201)
+        #expect(try app.count("prompts") == 1)
     }
 }
