@@ -38,7 +38,15 @@ public final class Application: Sendable {
             router.add(middleware: AccessLogMiddleware(logger: logger))
         }
         let connectionCount = ConnectionCounter()
-        HealthRoutes.register(on: &router, database: configuration.database, metrics: metrics,
+        // Once per episode, not per refused write: a full disk would otherwise flood the log.
+        database.writability.observe { [logger] failure in
+            if let failure {
+                logger.error("the store is not writable; writes get 503 until one succeeds", metadata: ["error": "\(failure)"])
+            } else {
+                logger.notice("the store is writable again")
+            }
+        }
+        HealthRoutes.register(on: &router, database: database, metrics: metrics,
                               connections: { connectionCount.value })
         PromptRoutes(database: database, auth: auth).register(on: &router)
         ComparisonRoutes(database: database, auth: auth).register(on: &router)

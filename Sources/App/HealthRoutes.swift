@@ -7,16 +7,26 @@ import Storage
 enum HealthRoutes {
     static let livezBody = Array(#"{"status":"ok"}"#.utf8)
 
-    static func register(on router: inout Router, database: DatabaseLocation, metrics: MetricsRegistry,
+    static func register(on router: inout Router, database: Database, metrics: MetricsRegistry,
                          connections: @escaping @Sendable () -> Int) {
         // Liveness: the process answers. Deliberately checks nothing else.
         router.get("/livez", execution: .inline) { _ in
             ServerResponse(contentType: "application/json", body: livezBody)
         }
-        // Readiness: the store answers a query.
+        // Readiness: the store answers a query and, if a write failed because it could not be stored
+        // (a full disk), takes writes again.
         router.get("/readyz") { _ in
-            let failure = StoreProbe.check(database)
-            var store: [String: String] = ["backend": database.backend, "status": failure == nil ? "ok" : "unavailable"]
+            var failure = StoreProbe.check(database.location)
+            var status = failure == nil ? "ok" : "unavailable"
+            if failure == nil, database.writability.failure != nil {
+                // An idle server gets no other write to end the episode: probe for room; a commit ends it.
+                try? database.probeWrite()
+                if let reason = database.writability.failure {
+                    failure = "the store is not writable: \(reason)"
+                    status = "not_writable"
+                }
+            }
+            var store: [String: String] = ["backend": database.location.backend, "status": status]
             if let failure { store["error"] = failure }
             let document: [String: Any] = ["status": failure == nil ? "ready" : "not_ready", "checks": ["store": store]]
             let body = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])).map(Array.init) ?? []

@@ -83,7 +83,14 @@ enum Idempotency {
         /// a key seen before returns the stored response instead.
         var transaction: @Sendable (any SQLConnection) throws -> StoredResponse {
             { [self] connection in
-                if let key, let stored = try IdempotencyRepository.find(principal: principalID, key: key, on: connection) { return stored }
+                if let key {
+                    do {
+                        try IdempotencyRepository.lock(principal: principalID, key: key, on: connection)
+                    } catch let error as StorageError where error.code == .busy {
+                        throw IdempotencyKeyInFlight(key: key)
+                    }
+                    if let stored = try IdempotencyRepository.find(principal: principalID, key: key, on: connection) { return stored }
+                }
                 let created = try write(connection)
                 let stored = StoredResponse(requestHash: hash, status: created.status.code, body: created.body, location: created.location)
                 if let key { try IdempotencyRepository.save(principal: principalID, key: key, response: stored, on: connection) }
@@ -101,6 +108,12 @@ enum Idempotency {
             return response
         }
     }
+}
+
+/// Another request with the same `Idempotency-Key` is still running and did not finish
+/// within the wait: 409 `idempotency_key_in_flight` with `Retry-After`.
+struct IdempotencyKeyInFlight: Error, Sendable {
+    let key: String
 }
 
 /// `page_size` and `page_token` from the query.

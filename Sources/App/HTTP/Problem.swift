@@ -101,9 +101,14 @@ public enum ErrorMapping {
             return Problem(status: .unprocessableContent, code: "invalid_model_input", detail: error.message, instance: instance).response
         case let error as StateConflict:
             return Problem(status: .conflict, code: error.code, detail: error.detail, field: error.field, instance: instance).response
+        case is IdempotencyKeyInFlight:
+            var response = Problem(status: .conflict, code: "idempotency_key_in_flight", detail: "a request with this Idempotency-Key "
+                                   + "is still in progress; retry to get its response", field: "Idempotency-Key", instance: instance).response
+            response.headers.add(name: "Retry-After", value: "1")
+            return response
         case let error as StorageError:
             switch error.code {
-            case .unavailable:
+            case .unavailable, .busy:
                 var response = Problem(status: .serviceUnavailable, code: "store_unavailable",
                                        detail: "the store is unavailable; retry later", instance: instance).response
                 response.headers.add(name: "Retry-After", value: "1")

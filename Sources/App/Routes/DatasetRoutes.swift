@@ -16,18 +16,22 @@ struct DatasetRoutes {
             let options = try Self.exportOptions(request)
             let provenance = try Self.flag(request, "part", values: ["rows", "provenance"]) == "provenance"
             let filter = try PreferenceRoutes.filter(request, principal: principal)
-            let preferences = try Self.all(filter, database: database)
-            let rows = TRLExport(options: TRLExportOptions(format: options.format, tiePolicy: options.ties, provenance: provenance))
-                .rows(for: preferences)
+            let export = TRLExport(options: TRLExportOptions(format: options.format, tiePolicy: options.ties, provenance: provenance))
             var headers: HTTPHeaders = ["Content-Type": "application/jsonl; charset=utf-8"]
             headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(provenance ? "provenance" : "preferences").jsonl\"")
+            // Read from a cursor while writing: one comparison's preferences and one 64 KiB buffer in
+            // memory, whatever the dataset's size. A store failure part-way cuts the body short.
             return ServerResponse(status: .ok, headers: headers, body: .stream { writer in
                 var buffer: [UInt8] = []
-                for row in rows {
-                    buffer += provenance ? (row.provenance ?? []) : row.line
-                    if buffer.count >= 64 * 1024 {
-                        try writer.write(buffer)
-                        buffer.removeAll(keepingCapacity: true)
+                try database.readWhileStreaming { connection in
+                    try PreferenceRepository.forEachComparison(filter, on: connection) { preferences in
+                        for row in export.rows(forComparison: preferences) {
+                            buffer += provenance ? (row.provenance ?? []) : row.line
+                        }
+                        if buffer.count >= 64 * 1024 {
+                            try writer.write(buffer)
+                            buffer.removeAll(keepingCapacity: true)
+                        }
                     }
                 }
                 try writer.write(buffer)
@@ -61,21 +65,31 @@ struct DatasetRoutes {
             guard try database.read({ try ComparisonRepository.get(id: id, on: $0) }) != nil else {
                 throw AppError(.notFound, code: "not_found", detail: "no comparison '\(id)'")
             }
-            let preferences = try Self.all(PreferenceFilter(comparisonID: id), database: database)
-            let item = Agreement.items(preferences).first ?? AgreementItem(comparisonID: id, dataset: nil, votes: VoteCounts())
+            var item = AgreementItem(comparisonID: id, dataset: nil, votes: VoteCounts())
+            try database.read { connection in
+                try PreferenceRepository.forEachComparison(PreferenceFilter(comparisonID: id), on: connection) { preferences in
+                    if let found = Agreement.item(forComparison: preferences) { item = found }
+                }
+            }
             return try JSONResponse.make(ItemAgreementBody(item))
         })
         router.get("/v1/stats/agreement", handler: auth.require(Roles.readers) { request, _ in
-            let preferences = try Self.all(PreferenceFilter(dataset: request.query("dataset")), database: database)
-            return try JSONResponse.make(["items": Agreement.perDataset(preferences).map(AgreementBody.init)])
+            var tally = Agreement.DatasetTally()
+            try database.read { connection in
+                try PreferenceRepository.forEachComparison(PreferenceFilter(dataset: request.query("dataset")), on: connection) { preferences in
+                    if let item = Agreement.item(forComparison: preferences) { tally.add(item) }
+                }
+            }
+            return try JSONResponse.make(["items": tally.reports.map(AgreementBody.init)])
         })
         router.get("/v1/stats/annotators", handler: auth.require(Roles.readers) { request, _ in
-            let preferences = try Self.all(PreferenceFilter(dataset: request.query("dataset")), database: database)
-            return try JSONResponse.make(["items": AnnotatorStats.compute(preferences).map(AnnotatorBody.init)])
+            let stats = try database.read { try PreferenceRepository.annotatorStats(dataset: request.query("dataset"), on: $0) }
+            return try JSONResponse.make(["items": stats.map(AnnotatorBody.init)])
         })
     }
 
-    /// Every preference matching `filter`, read a page at a time.
+    /// Every preference matching `filter`, read a page at a time: for training data, which
+    /// needs them all. Exports and statistics stream instead.
     static func all(_ filter: PreferenceFilter, database: Database) throws -> [Preference] {
         var out: [Preference] = []
         var cursor: String?

@@ -61,33 +61,74 @@ public enum Agreement {
     /// One item per comparison in `preferences`, in order of first appearance.
     /// Inline preferences (no comparison) have no co-judges and are left out.
     public static func items(_ preferences: [Preference]) -> [AgreementItem] {
-        LatestJudgements.groups(preferences).compactMap { group in
-            guard let comparisonID = group.comparisonID else { return nil }
-            var votes = VoteCounts()
-            for preference in group.preferences { votes.add(preference.choice) }
-            return AgreementItem(comparisonID: comparisonID, dataset: group.preferences.first?.dataset, votes: votes)
-        }
+        LatestJudgements.groups(preferences).compactMap(item)
+    }
+
+    /// The item of one comparison's preferences in input order (as
+    /// `PreferenceRepository.forEachComparison` hands them over); nil for an inline preference.
+    public static func item(forComparison preferences: [Preference]) -> AgreementItem? {
+        item(LatestJudgements.group(comparisonID: preferences.first?.comparisonID, preferences))
+    }
+
+    private static func item(_ group: JudgementGroup) -> AgreementItem? {
+        guard let comparisonID = group.comparisonID else { return nil }
+        var votes = VoteCounts()
+        for preference in group.preferences { votes.add(preference.choice) }
+        return AgreementItem(comparisonID: comparisonID, dataset: group.preferences.first?.dataset, votes: votes)
     }
 
     /// The report over `items`, whatever their datasets.
     public static func report(_ items: [AgreementItem], dataset: String?) -> AgreementReport {
-        let measured = items.filter { $0.votes.decided >= 2 }
-        let pairs = measured.reduce(0) { $0 + $1.pairs }
-        let agreeing = measured.reduce(0) { $0 + $1.agreeingPairs }
-        return AgreementReport(
-            dataset: dataset,
-            items: measured.count,
-            excludedItems: items.count - measured.count,
-            judgements: measured.reduce(0) { $0 + $1.votes.decided },
-            rawAgreement: pairs > 0 ? Double(agreeing) / Double(pairs) : nil,
-            fleiss: FleissKappa.compute(measured.map { [$0.votes.a, $0.votes.b, $0.votes.tie] })
-        )
+        var tally = Tally()
+        for item in items { tally.add(item) }
+        return tally.report(dataset: dataset)
     }
 
     /// One report per dataset in `preferences`, the nil dataset first, then by name.
     public static func perDataset(_ preferences: [Preference]) -> [AgreementReport] {
-        let byDataset = Dictionary(grouping: items(preferences), by: \.dataset)
-        let datasets = byDataset.keys.sorted { ($0 ?? "", $0 != nil ? 1 : 0) < ($1 ?? "", $1 != nil ? 1 : 0) }
-        return datasets.map { report(byDataset[$0] ?? [], dataset: $0) }
+        var tally = DatasetTally()
+        for item in items(preferences) { tally.add(item) }
+        return tally.reports
+    }
+
+    /// One dataset's report built item by item, in memory independent of the item count.
+    public struct Tally: Sendable {
+        private var items = 0, measured = 0, judgements = 0, pairs = 0, agreeing = 0
+        private var fleiss = FleissKappa.Accumulator()
+
+        public init() {}
+
+        public mutating func add(_ item: AgreementItem) {
+            items += 1
+            guard item.votes.decided >= 2 else { return }
+            measured += 1
+            judgements += item.votes.decided
+            pairs += item.pairs
+            agreeing += item.agreeingPairs
+            fleiss.add([item.votes.a, item.votes.b, item.votes.tie])
+        }
+
+        public func report(dataset: String?) -> AgreementReport {
+            AgreementReport(
+                dataset: dataset, items: measured, excludedItems: items - measured, judgements: judgements,
+                rawAgreement: pairs > 0 ? Double(agreeing) / Double(pairs) : nil, fleiss: fleiss.result)
+        }
+    }
+
+    /// Per-dataset reports built item by item: memory grows with the datasets, not the items.
+    public struct DatasetTally: Sendable {
+        private var tallies: [String?: Tally] = [:]
+
+        public init() {}
+
+        public mutating func add(_ item: AgreementItem) {
+            tallies[item.dataset, default: Tally()].add(item)
+        }
+
+        /// The nil dataset first, then by name.
+        public var reports: [AgreementReport] {
+            let datasets = tallies.keys.sorted { ($0 ?? "", $0 != nil ? 1 : 0) < ($1 ?? "", $1 != nil ? 1 : 0) }
+            return datasets.map { (tallies[$0] ?? Tally()).report(dataset: $0) }
+        }
     }
 }

@@ -32,17 +32,24 @@ enum LatestJudgements {
             }
             slots[slot].record(position: position, preference: preference)
         }
-        return slots.map { slot in
-            JudgementGroup(
-                comparisonID: slot.comparisonID,
-                preferences: slot.latest.sorted { $0.position < $1.position }.map(\.preference)
-            )
-        }
+        return slots.map(\.group)
+    }
+
+    /// One comparison's group from its preferences in input order: what `groups` makes of
+    /// them, for callers that read a store one comparison at a time.
+    static func group(comparisonID: String?, _ preferences: [Preference]) -> JudgementGroup {
+        var slot = Slot(comparisonID: comparisonID, latest: [])
+        for (position, preference) in preferences.enumerated() { slot.record(position: position, preference: preference) }
+        return slot.group
     }
 
     private struct Slot {
         var comparisonID: String?
         var latest: [(position: Int, preference: Preference)]
+
+        var group: JudgementGroup {
+            JudgementGroup(comparisonID: comparisonID, preferences: latest.sorted { $0.position < $1.position }.map(\.preference))
+        }
 
         mutating func record(position: Int, preference: Preference) {
             if let index = latest.firstIndex(where: { $0.preference.annotator == preference.annotator }) {

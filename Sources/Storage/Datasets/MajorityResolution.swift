@@ -17,15 +17,18 @@ public enum MajorityResolution {
     /// preference, in order of first appearance. Each annotator counts once (their
     /// latest judgement); groups with only skips are dropped.
     public static func resolve(_ preferences: [Preference]) -> [ResolvedPair] {
-        LatestJudgements.groups(preferences).compactMap { group in
-            var votes = VoteCounts()
-            for preference in group.preferences { votes.add(preference.choice) }
-            guard let outcome = outcome(of: votes), let first = group.preferences.first else { return nil }
-            return ResolvedPair(
-                comparisonID: group.comparisonID, prompt: first.prompt,
-                responseA: first.responseA, responseB: first.responseB, dataset: first.dataset,
-                outcome: outcome, votes: votes, preferences: group.preferences
-            )
-        }
+        LatestJudgements.groups(preferences).compactMap(resolve)
+    }
+
+    /// One comparison's pair, or nil when it holds only skips.
+    static func resolve(_ group: JudgementGroup) -> ResolvedPair? {
+        var votes = VoteCounts()
+        for preference in group.preferences { votes.add(preference.choice) }
+        guard let outcome = outcome(of: votes), let first = group.preferences.first else { return nil }
+        return ResolvedPair(
+            comparisonID: group.comparisonID, prompt: first.prompt,
+            responseA: first.responseA, responseB: first.responseB, dataset: first.dataset,
+            outcome: outcome, votes: votes, preferences: group.preferences
+        )
     }
 }

@@ -1,8 +1,8 @@
 /// Turns preferences into JSONL rows in TRL's preference dataset formats.
 ///
-/// Pure: the caller fetches preferences and writes bytes. To stream, call
-/// `MajorityResolution.resolve` (which needs all judgements of a comparison) and
-/// then `rows(for:)` pair by pair, writing each pair's rows as they come.
+/// Pure: the caller fetches preferences and writes bytes. To stream, read the store
+/// with `PreferenceRepository.forEachComparison` and write `rows(forComparison:)`
+/// of each comparison as it comes: the bytes are those of `rows(for:)` over all.
 public struct TRLExport: Sendable {
     /// The options rows are written with.
     public var options: TRLExportOptions
@@ -15,6 +15,13 @@ public struct TRLExport: Sendable {
     /// All rows for `preferences`, resolved by majority per comparison.
     public func rows(for preferences: [Preference]) -> [TRLExportRow] {
         MajorityResolution.resolve(preferences).flatMap { rows(for: $0) }
+    }
+
+    /// The rows of one comparison's preferences in input order (or of one inline preference),
+    /// as `PreferenceRepository.forEachComparison` hands them over.
+    public func rows(forComparison preferences: [Preference]) -> [TRLExportRow] {
+        let group = LatestJudgements.group(comparisonID: preferences.first?.comparisonID, preferences)
+        return MajorityResolution.resolve(group).map { rows(for: $0) } ?? []
     }
 
     /// The whole export as two JSONL documents aligned line by line; `provenance`

@@ -135,19 +135,23 @@ public enum PreferenceRepository {
     /// A page in creation order.
     public static func list(_ filter: PreferenceFilter, after cursor: String?, limit: Int, on connection: any SQLConnection) throws -> Page<Preference> {
         let rows = try connection.query(
-            """
-            SELECT * FROM preferences
-            WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR annotator = ?) AND (CAST(? AS TEXT) IS NULL OR comparison_id = ?) AND (CAST(? AS TEXT) IS NULL OR choice = ?)
-              AND (CAST(? AS TEXT) IS NULL OR dataset = ?) AND (CAST(? AS BIGINT) IS NULL OR created_at >= ?) AND (CAST(? AS BIGINT) IS NULL OR created_at < ?)
-            ORDER BY id LIMIT ?
-            """,
-            .text(cursor ?? ""), .optional(filter.annotator), .optional(filter.annotator),
-            .optional(filter.comparisonID), .optional(filter.comparisonID),
-            .optional(filter.choice?.rawValue), .optional(filter.choice?.rawValue),
-            .optional(filter.dataset), .optional(filter.dataset),
-            micros(filter.since), micros(filter.since), micros(filter.until), micros(filter.until),
-            .integer(Int64(limit + 1)))
+            "SELECT * FROM preferences WHERE id > ? AND \(filterSQL) ORDER BY id LIMIT ?",
+            [.text(cursor ?? "")] + filterParameters(filter) + [.integer(Int64(limit + 1))])
         return makePage(rows.map(preference), limit: limit, id: \.id)
+    }
+
+    /// The condition `filter` puts on `preferences`, to bind with `filterParameters`.
+    static let filterSQL = """
+        (CAST(? AS TEXT) IS NULL OR annotator = ?) AND (CAST(? AS TEXT) IS NULL OR comparison_id = ?) AND (CAST(? AS TEXT) IS NULL OR choice = ?)
+          AND (CAST(? AS TEXT) IS NULL OR dataset = ?) AND (CAST(? AS BIGINT) IS NULL OR created_at >= ?) AND (CAST(? AS BIGINT) IS NULL OR created_at < ?)
+        """
+
+    static func filterParameters(_ filter: PreferenceFilter) -> [SQLValue] {
+        [.optional(filter.annotator), .optional(filter.annotator),
+         .optional(filter.comparisonID), .optional(filter.comparisonID),
+         .optional(filter.choice?.rawValue), .optional(filter.choice?.rawValue),
+         .optional(filter.dataset), .optional(filter.dataset),
+         micros(filter.since), micros(filter.since), micros(filter.until), micros(filter.until)]
     }
 
     private static func micros(_ date: Date?) -> SQLValue {

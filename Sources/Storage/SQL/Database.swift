@@ -6,14 +6,18 @@ public final class Database: Sendable {
     public let dialect: SQLDialect
     public let location: DatabaseLocation
     private let readers: ConnectionPool
+    private let cursors: ConnectionPool
     private let committer: GroupCommitter
     private let writerCount: Int
+    /// Whether the last write reached the store; `/readyz` and the error log follow it.
+    public let writability = StoreWritability()
 
     /// Opens the store at `location` and migrates it.
     ///
     /// SQLite gets one writer (it allows only one) and WAL readers; PostgreSQL gets
     /// several writers, whose commits PostgreSQL itself groups further.
-    public init(location: DatabaseLocation, migrator: Migrator? = nil, readerPoolSize: Int = 8, postgresWriters: Int = 4) throws(StorageError) {
+    public init(location: DatabaseLocation, migrator: Migrator? = nil, readerPoolSize: Int = 8, cursorPoolSize: Int = 4,
+                postgresWriters: Int = 4) throws(StorageError) {
         self.location = location
         let open: @Sendable () throws(StorageError) -> any SQLConnection
         let healthy: @Sendable (any SQLConnection) -> Bool
@@ -24,6 +28,7 @@ public final class Database: Sendable {
             if !directory.isEmpty {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
+            try SQLiteConnection.refuseReadOnly(path: path)
             open = { () throws(StorageError) in try SQLiteConnection(path: path) }
             healthy = { _ in true }
         case .postgres(let url):
@@ -39,7 +44,8 @@ public final class Database: Sendable {
         var writers = [ConnectionPool.Box(migrationConnection)]
         for _ in 1..<writerCount { writers.append(ConnectionPool.Box(try open())) }
         readers = ConnectionPool(size: readerPoolSize, open: open, healthy: healthy)
-        committer = GroupCommitter(connections: writers, dialect: dialect, reopen: open, healthy: healthy)
+        cursors = ConnectionPool(size: cursorPoolSize, open: open, healthy: healthy)
+        committer = GroupCommitter(connections: writers, dialect: dialect, writability: writability, reopen: open, healthy: healthy)
     }
 
     deinit {
@@ -49,6 +55,13 @@ public final class Database: Sendable {
     /// Lends a pooled connection for reading.
     public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try readers.with(body)
+    }
+
+    /// Lends a connection for a read that lasts as long as a client takes to download it (an
+    /// export read from a cursor while it is written to the socket). These come from a pool of
+    /// their own, so slow downloads can make each other wait but never hold up other requests' reads.
+    public func readWhileStreaming<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try cursors.with(body)
     }
 
     /// Runs `body` as part of a group-committed transaction; returns once it is durable.
@@ -75,6 +88,18 @@ public final class Database: Sendable {
                 }
             case .failure(let error):
                 completion(.failure(error))
+            }
+        }
+    }
+
+    /// A write that needs room in the store and changes nothing: `/readyz` runs it while the store
+    /// is not writable, so an idle server notices when space is back. Its success, like any
+    /// committed write's, ends the episode.
+    public func probeWrite() throws {
+        try write { connection in
+            switch connection.dialect {
+            case .sqlite: try SQLiteConnection.checkRoom(on: connection)
+            case .postgres: try connection.query("SELECT 1", [])
             }
         }
     }

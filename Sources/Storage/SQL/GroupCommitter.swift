@@ -77,13 +77,16 @@ final class GroupCommitter: Sendable {
 
     private let reopen: @Sendable () throws(StorageError) -> any SQLConnection
     private let healthy: @Sendable (any SQLConnection) -> Bool
+    private let writability: StoreWritability
 
     /// Starts one writer thread per connection. A writer whose connection breaks
     /// (a PostgreSQL restart) opens a new one before its next batch.
     init(connections: [ConnectionPool.Box], dialect: SQLDialect, maxBatch: Int = 512,
+         writability: StoreWritability = StoreWritability(),
          reopen: @escaping @Sendable () throws(StorageError) -> any SQLConnection,
          healthy: @escaping @Sendable (any SQLConnection) -> Bool) {
         self.maxBatch = maxBatch
+        self.writability = writability
         self.reopen = reopen
         self.healthy = healthy
         // SQLite: take the write lock up front so the batch never fails half-way on SQLITE_BUSY.
@@ -158,6 +161,7 @@ final class GroupCommitter: Sendable {
                 continue
             }
             commit(batch, on: connection)
+            recordWritability(batch)
             completions.enqueue(batch)
         }
     }
@@ -187,7 +191,10 @@ final class GroupCommitter: Sendable {
                     try connection.execute(script: "RELEASE SAVEPOINT w")
                 } catch let rollbackError {
                     try? connection.execute(script: "ROLLBACK")
-                    return finish(batch, failingAllWith: rollbackError)
+                    // SQLite rolls the whole transaction back itself on some failures (SQLITE_FULL on a large
+                    // write, SQLITE_IOERR), so the savepoint is gone: the store's failure is the one to report.
+                    let storeFailed = (error as? StorageError)?.code == .unavailable
+                    return finish(batch, failingAllWith: storeFailed ? error : rollbackError)
                 }
             }
         }
@@ -224,6 +231,24 @@ final class GroupCommitter: Sendable {
         }
         for (pending, value) in zip(batch, values) { pending.outcome = .success(value) }
         return true
+    }
+
+    /// A write the store could not take (full disk, I/O error, lost connection) marks it not
+    /// writable; otherwise a committed write marks it writable again. Refusals of the write's own
+    /// (a constraint, a conflict) say nothing about the store.
+    private func recordWritability(_ batch: [Pending]) {
+        var committed = false
+        for pending in batch {
+            switch pending.outcome {
+            case .success:
+                committed = true
+            case .failure(let error as StorageError) where error.code == .unavailable:
+                return writability.record(failure: error.message)
+            case .failure:
+                break
+            }
+        }
+        if committed { writability.record(failure: nil) }
     }
 
     private func finish(_ batch: [Pending], failingAllWith error: any Error) {

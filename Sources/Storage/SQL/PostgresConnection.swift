@@ -163,15 +163,27 @@ final class PostgresConnection: SQLConnection {
     }
 
     private func rows(_ result: OpaquePointer) -> [SQLRow] {
-        let rowCount = PQntuples(result), columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
         guard rowCount > 0 else { return [] }
-        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
-        let types = (0..<columnCount).map { PQftype(result, $0) }
-        var rows: [SQLRow] = []
-        rows.reserveCapacity(Int(rowCount))
-        for row in 0..<rowCount {
+        let layout = Layout(result)
+        return (0..<rowCount).map { layout.row(result, $0) }
+    }
+
+    /// Column names and types of a result, read once and shared by its rows.
+    private struct Layout {
+        let columns: [String]
+        let types: [Oid]
+
+        init(_ result: OpaquePointer) {
+            let count = PQnfields(result)
+            columns = (0..<count).map { String(cString: PQfname(result, $0)) }
+            types = (0..<count).map { PQftype(result, $0) }
+        }
+
+        func row(_ result: OpaquePointer, _ row: Int32) -> SQLRow {
             var values: [SQLValue] = []
-            for column in 0..<columnCount {
+            values.reserveCapacity(types.count)
+            for column in 0..<Int32(types.count) {
                 if PQgetisnull(result, row, column) == 1 {
                     values.append(.null)
                     continue
@@ -181,16 +193,56 @@ final class PostgresConnection: SQLConnection {
                 case 20, 21, 23: values.append(Int64(text).map(SQLValue.integer) ?? .text(text))  // int8, int2, int4
                 case 700, 701, 1700: values.append(Double(text).map(SQLValue.real) ?? .text(text))  // float4, float8, numeric
                 case 16: values.append(.integer(text == "t" ? 1 : 0))  // bool
-                case 17: values.append(.blob(Self.unescapeBytea(result, row, column)))
+                case 17: values.append(.blob(PostgresConnection.unescapeBytea(result, row, column)))
                 default: values.append(.text(text))
                 }
             }
-            rows.append(SQLRow(columns: columns, values: values))
+            return SQLRow(columns: columns, values: values)
         }
-        return rows
     }
 
-    private static func unescapeBytea(_ result: OpaquePointer, _ row: Int32, _ column: Int32) -> [UInt8] {
+    func forEachRow(_ sql: String, _ parameters: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
+        try flush()
+        let name = try statementName(for: sql, parameterCount: parameters.count)
+        let sent = Self.withParameters(parameters) { values, lengths, formats in
+            PQsendQueryPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 0)
+        }
+        guard sent == 1 else { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
+        var failure: (any Error)? = PQsetSingleRowMode(handle) == 1 ? nil : StorageError(.failed, "single-row mode refused", sql: sql)
+        var layout: Layout?
+        // Every result is read, even after a failure, so the connection is idle again when this returns.
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            guard failure == nil else { continue }
+            switch PQresultStatus(result) {
+            case PGRES_SINGLE_TUPLE:
+                let shape = layout ?? Layout(result)
+                layout = shape
+                do {
+                    try body(shape.row(result, 0))
+                } catch {
+                    failure = error
+                    // Stop the server producing rows nobody will read; what it already sent is drained.
+                    cancelQuery()
+                }
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                break
+            default:
+                failure = self.error(result, sql: sql)
+            }
+        }
+        if let failure { throw failure }
+        if PQstatus(handle) != CONNECTION_OK { throw StorageError(.unavailable, connectionMessage(), sql: sql) }
+    }
+
+    private func cancelQuery() {
+        guard let cancel = PQgetCancel(handle) else { return }
+        defer { PQfreeCancel(cancel) }
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &message, Int32(message.count))
+    }
+
+    fileprivate static func unescapeBytea(_ result: OpaquePointer, _ row: Int32, _ column: Int32) -> [UInt8] {
         var length = 0
         guard let raw = PQgetvalue(result, row, column),
             let bytes = raw.withMemoryRebound(to: UInt8.self, capacity: 1, { PQunescapeBytea($0, &length) })
@@ -210,6 +262,7 @@ final class PostgresConnection: SQLConnection {
             return StorageError(.unavailable, message, sql: sql)
         }
         if state == "23505" { return StorageError(.conflict, message, sql: sql) }
+        if state == "55P03" || state == "40P01" { return StorageError(.busy, message, sql: sql) }  // lock_not_available, deadlock_detected
         if state.hasPrefix("23") { return StorageError(.constraint, message, sql: sql) }
         return StorageError(.failed, message, sql: sql)
     }

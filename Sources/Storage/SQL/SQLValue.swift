@@ -89,6 +89,11 @@ public protocol SQLConnection: AnyObject {
     /// pipeline mode) and reports its outcome at the next `query`/`execute`, so a
     /// batch of inserts costs one round trip; SQLite runs it at once.
     func enqueue(_ sql: String, _ parameters: [SQLValue]) throws(StorageError)
+    /// Runs one query and hands its rows to `body` one at a time, as the store produces
+    /// them, so memory stays bounded by one row whatever the result's size (SQLite steps the
+    /// statement; PostgreSQL uses single-row mode). Rethrows `body`'s error after stopping
+    /// the query; the connection stays usable. `body` must not use this connection.
+    func forEachRow(_ sql: String, _ parameters: [SQLValue], _ body: (SQLRow) throws -> Void) throws
 }
 
 extension SQLConnection {

@@ -19,12 +19,9 @@ final class SQLiteConnection: SQLConnection {
         handle = db
         sqlite3_busy_timeout(db, 10_000)
         sqlite3_extended_result_codes(db, 1)
-        do {
-            try execute(script: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-        } catch {
-            sqlite3_close_v2(db)
-            throw error
-        }
+        // Fully initialised from here: a throw runs deinit, which closes the handle.
+        try Self.refuseReadOnly(handle: db, path: path)
+        try execute(script: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
     }
 
     deinit {
@@ -48,6 +45,18 @@ final class SQLiteConnection: SQLConnection {
 
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> [SQLRow] {
+        var rows: [SQLRow] = []
+        do {
+            try forEachRow(sql, parameters) { rows.append($0) }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError(.failed, "\(error)", sql: sql)
+        }
+        return rows
+    }
+
+    func forEachRow(_ sql: String, _ parameters: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
         let statement = try prepared(sql)
         defer {
             sqlite3_reset(statement)
@@ -67,7 +76,6 @@ final class SQLiteConnection: SQLConnection {
         }
         let columnCount = sqlite3_column_count(statement)
         let columns = (0..<columnCount).map { String(cString: sqlite3_column_name(statement, $0)) }
-        var rows: [SQLRow] = []
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_DONE { break }
@@ -93,9 +101,8 @@ final class SQLiteConnection: SQLConnection {
                 default: values.append(.null)
                 }
             }
-            rows.append(SQLRow(columns: columns, values: values))
+            try body(SQLRow(columns: columns, values: values))
         }
-        return rows
     }
 
     private func prepared(_ sql: String) throws(StorageError) -> OpaquePointer {

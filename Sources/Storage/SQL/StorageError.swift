@@ -9,6 +9,8 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case constraint
         /// A migration file changed after it was applied, or cannot be read.
         case migration
+        /// A lock was not granted in time, or was given up to break a deadlock: retry.
+        case busy
         /// Anything else the database reported.
         case failed
     }
