@@ -37,6 +37,7 @@ public final class Application: Sendable {
         if logger.logLevel <= .debug {
             router.add(middleware: AccessLogMiddleware(logger: logger))
         }
+        router.add(middleware: MediaTypeMiddleware())
         let connectionCount = ConnectionCounter()
         HealthRoutes.register(on: &router, database: configuration.database, metrics: metrics,
                               connections: { connectionCount.value })

@@ -75,10 +75,10 @@ import TestSupport
         // Poison the first weight: header length (8 bytes, little-endian), header, then the tensors.
         let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         bytes.replaceSubrange((8 + headerLength)..<(12 + headerLength), with: [0x00, 0x00, 0xC0, 0x7F])
-        let poisoned = try app.call("POST", "/v1/models/upload?name=nan", as: "researcher", raw: bytes)
+        let poisoned = try app.call("POST", "/v1/models/upload?name=nan", as: "researcher", raw: bytes, headers: ["Content-Type": "application/octet-stream"])
         #expect(poisoned.status == 422)
         #expect(poisoned.json["code"] as? String == "invalid_checkpoint")
-        let garbage = try app.call("POST", "/v1/models/upload?name=junk", as: "researcher", raw: Array("not a safetensors file".utf8))
+        let garbage = try app.call("POST", "/v1/models/upload?name=junk", as: "researcher", raw: Array("not a safetensors file".utf8), headers: ["Content-Type": "application/octet-stream"])
         #expect(garbage.status == 422)
         #expect(try app.count("models") == 1)
         #expect(try app.call("GET", "/v1/models/mdl_missing").status == 404)
@@ -113,7 +113,7 @@ import TestSupport
 
         // The head travels with the weights.
         let bytes = try app.call("GET", "/v1/models/\(rewardID)/weights").body
-        let copy = try app.call("POST", "/v1/models/upload?name=rm2&kind=reward_model", as: "researcher", raw: bytes)
+        let copy = try app.call("POST", "/v1/models/upload?name=rm2&kind=reward_model", as: "researcher", raw: bytes, headers: ["Content-Type": "application/octet-stream"])
         #expect(copy.status == 201)
         let copyID = try #require(copy.json["id"] as? String)
         let again = try app.call("POST", "/v1/models/\(copyID)/values", as: "ci", json: pairs)
@@ -123,7 +123,7 @@ import TestSupport
         let policyID = try #require(policy.json["id"] as? String)
         #expect(try app.call("POST", "/v1/models/\(policyID)/values", as: "ci", json: pairs).json["code"] as? String == "no_value_head")
         let headless = try app.call("POST", "/v1/models/upload?name=x&kind=critic", as: "researcher",
-                                    raw: try app.call("GET", "/v1/models/\(policyID)/weights").body)
+                                    raw: try app.call("GET", "/v1/models/\(policyID)/weights").body, headers: ["Content-Type": "application/octet-stream"])
         #expect(headless.status == 422)
         #expect(headless.json["code"] as? String == "invalid_checkpoint")
     }
