@@ -53,7 +53,7 @@ let package = Package(
         // Float32 CPU tensors and kernels (forward beside backward), BLAS-backed matmul, AdamW, RNG.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Policies: GPT-style decoder, tokenizer, log-probs, sampling, value head, tabular policy, checkpoints, SFT.
-        .target(name: "Policy", dependencies: ["Tensor"], swiftSettings: kernelSettings),
+        .target(name: "Policy", dependencies: ["Tensor", "StrictJSON"], swiftSettings: kernelSettings),
         // Store locations and reachability; grows into the repositories of the storage issue.
         .target(
             name: "Storage",
