@@ -89,8 +89,10 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // libFuzzer entry point for the HTTP/1.1 parser (`make fuzz`).
+        // libFuzzer entry points (`make fuzz`): the HTTP/1.1 parser, the JSON reader, the safetensors reader.
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"], swiftSettings: strict),
+        .executableTarget(name: "JSONFuzz", dependencies: ["StrictJSON"], swiftSettings: strict),
+        .executableTarget(name: "SafetensorsFuzz", dependencies: ["Policy"], swiftSettings: strict),
         // `make bench-http`: the product's server plus a benchmark-only JSON echo route.
         .executableTarget(
             name: "HTTPBench",
