@@ -42,7 +42,8 @@ check-api: deps
 e2e: deps
 	scripts/e2e-annotate.sh
 
-## libFuzzer on the HTTP/1.1 parser for FUZZ_SECONDS (crash, hang, leak or chunking mismatch fails).
+## libFuzzer on the HTTP/1.1 parser, the JSON reader and the safetensors reader, FUZZ_SECONDS each
+## (a crash, hang, leak or broken invariant fails).
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 

@@ -41,6 +41,8 @@ let package = Package(
 
         // Pure HTTP/1.1 parsing and serialising.
         .target(name: "HTTP1", swiftSettings: strict),
+        // The strict JSON reader every request body and import line goes through (no duplicate keys, no NUL, bounded depth).
+        .target(name: "StrictJSON", swiftSettings: strict),
         .target(name: "Alignment", dependencies: ["Policy", "Tensor"], swiftSettings: strict + optimisedInDebug),
         // The hand-written server over POSIX sockets.
         .target(
@@ -51,11 +53,11 @@ let package = Package(
         // Float32 CPU tensors and kernels (forward beside backward), BLAS-backed matmul, AdamW, RNG.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Policies: GPT-style decoder, tokenizer, log-probs, sampling, value head, tabular policy, checkpoints, SFT.
-        .target(name: "Policy", dependencies: ["Tensor"], swiftSettings: kernelSettings),
+        .target(name: "Policy", dependencies: ["Tensor", "StrictJSON"], swiftSettings: kernelSettings),
         // Store locations and reachability; grows into the repositories of the storage issue.
         .target(
             name: "Storage",
-            dependencies: ["CSQLite", "CPostgres", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CPostgres", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Durable job queue (claim, lease, heartbeat, retry, dead letter, cancel) and the worker pool
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "HTTP1", "HTTPServer", "Storage", "Policy", "Alignment", "Jobs", "Service",
+                "HTTP1", "HTTPServer", "StrictJSON", "Storage", "Policy", "Alignment", "Jobs", "Service",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -87,8 +89,10 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // libFuzzer entry point for the HTTP/1.1 parser (`make fuzz`).
+        // libFuzzer entry points (`make fuzz`): the HTTP/1.1 parser, the JSON reader, the safetensors reader.
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"], swiftSettings: strict),
+        .executableTarget(name: "JSONFuzz", dependencies: ["StrictJSON"], swiftSettings: strict),
+        .executableTarget(name: "SafetensorsFuzz", dependencies: ["Policy"], swiftSettings: strict),
         // `make bench-http`: the product's server plus a benchmark-only JSON echo route.
         .executableTarget(
             name: "HTTPBench",
@@ -108,6 +112,7 @@ let package = Package(
         // Shared by the tests: a raw live-socket client and throwaway stores.
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "Storage"], swiftSettings: strict),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Policy", "Tensor"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: strict),

@@ -30,9 +30,10 @@ request = function()
 end
 LUA
 
-# Starts preflab on $1 (a --database value), creates an annotator token; sets PORT and TOKEN.
+# Starts preflab on $1 (a --database value), creates a researcher token (inline judgements, which the
+# benchmark posts, are a researcher capability); sets PORT and TOKEN.
 start_server() {
-  TOKEN=$("$BIN" token create --role annotator --name bench --database "$1" 2>/dev/null)
+  TOKEN=$("$BIN" token create --role researcher --name bench --database "$1" 2>/dev/null)
   export TOKEN
   "$BIN" serve --port 0 --database "$1" --workers 64 --log-level error >"$WORK/out" 2>"$WORK/err" &
   SERVER_PID=$!

@@ -37,6 +37,7 @@ public final class Application: Sendable {
         if logger.logLevel <= .debug {
             router.add(middleware: AccessLogMiddleware(logger: logger))
         }
+        router.add(middleware: MediaTypeMiddleware())
         let connectionCount = ConnectionCounter()
         // Once per episode, not per refused write: a full disk would otherwise flood the log.
         database.writability.observe { [logger] failure in

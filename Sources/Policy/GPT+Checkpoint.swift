@@ -35,6 +35,12 @@ extension GPT {
         return file
     }
 
+    /// The tensors a checkpoint of `config` holds (without optimiser state), name → shape; computed from the
+    /// layout alone, without allocating a model. The caller bounds `config` first.
+    public static func tensorShapes(_ config: GPTConfig) -> [String: [Int]] {
+        Dictionary(uniqueKeysWithValues: ParameterLayout(config).entries.map { ($0.name, $0.shape) })
+    }
+
     /// Loads a model (and its optimiser state, if the file has one) from a checkpoint. `config`
     /// is required when the file carries none in its metadata (e.g. one written by plain PyTorch).
     /// Rejects missing or mis-shaped tensors and non-finite weights.

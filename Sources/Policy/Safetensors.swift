@@ -47,56 +47,31 @@ public struct Safetensors: Sendable, Equatable {
         return out
     }
 
-    /// Parses bytes, validating the header against the data.
+    /// Parses bytes, validating the whole header against the data before decoding any tensor.
     public init(bytes: [UInt8]) throws(PolicyError) {
-        guard bytes.count >= 8 else { throw PolicyError("safetensors: file shorter than its 8-byte header length") }
-        var n: UInt64 = 0
-        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(min(Self.maxHeaderBytes, bytes.count - 8)) else {
-            throw PolicyError("safetensors: header length \(n) exceeds the file")
-        }
-        let headerEnd = 8 + Int(n)
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]))
-        } catch {
-            throw PolicyError("safetensors: header is not valid JSON")
-        }
-        guard let header = object as? [String: Any] else { throw PolicyError("safetensors: header is not a JSON object") }
-        let dataCount = bytes.count - headerEnd
-        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:]
-        for (name, value) in header {
-            if name == "__metadata__" {
-                guard let m = value as? [String: String] else { throw PolicyError("safetensors: __metadata__ must map strings to strings") }
-                metadata = m
-                continue
-            }
-            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
-            else { throw PolicyError("safetensors: malformed entry for \(name)") }
-            guard dtype == "F32" else { throw PolicyError("safetensors: \(name) has dtype \(dtype); only F32 is supported") }
-            var count = 1
-            for d in shape {
-                guard d >= 0, case (let p, false) = count.multipliedReportingOverflow(by: d), p <= dataCount else {
-                    throw PolicyError("safetensors: \(name) has an invalid shape")
+        try self.init(bytes: bytes, header: Header(bytes: bytes))
+    }
+
+    /// Decodes the tensors `header` (read from these `bytes`) describes. The header's ranges are disjoint and
+    /// cover the data exactly, so the tensors together take no more memory than the file's data.
+    public init(bytes: [UInt8], header: Header) throws(PolicyError) {
+        guard header.dataStart + header.dataCount == bytes.count else { throw PolicyError("safetensors: the header was read from another file") }
+        var tensors: [String: Tensor] = [:]
+        tensors.reserveCapacity(header.entries.count)
+        for entry in header.entries {
+            var data = [Float](repeating: 0, count: entry.count)
+            let base = header.dataStart + entry.byteOffset
+            data.withUnsafeMutableBufferPointer { out in
+                for i in 0..<entry.count {
+                    var bits: UInt32 = 0
+                    for k in 0..<4 { bits |= UInt32(bytes[base + 4 * i + k]) << (8 * UInt32(k)) }
+                    out[i] = Float(bitPattern: bits)
                 }
-                count = p
             }
-            let begin = offsets[0], end = offsets[1]
-            guard begin >= 0, end >= begin, end <= dataCount, end - begin == 4 * count else {
-                throw PolicyError("safetensors: \(name) byte range does not match its shape or the file")
-            }
-            var data = [Float](repeating: 0, count: count)
-            let base = headerEnd + begin
-            for i in 0..<count {
-                var bits: UInt32 = 0
-                for k in 0..<4 { bits |= UInt32(bytes[base + 4 * i + k]) << (8 * UInt32(k)) }
-                data[i] = Float(bitPattern: bits)
-            }
-            tensors[name] = Tensor(shape: shape, data: data)
+            tensors[entry.name] = Tensor(shape: entry.shape, data: data)
         }
         self.tensors = tensors
-        self.metadata = metadata
+        self.metadata = header.metadata
     }
 
     /// Reads and parses a file.

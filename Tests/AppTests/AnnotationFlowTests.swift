@@ -83,7 +83,7 @@ import TestSupport
             (["items": [["comparison_id": id, "choice": "a"], ["comparison_id": "cmp_nope", "choice": "a"]]], 422, "unknown_reference", "items[1].comparison_id"),
         ]
         for item in cases {
-            let response = try app.call("POST", "/v1/preferences", as: "ann1", json: item.body)
+            let response = try app.call("POST", "/v1/preferences", as: "researcher", json: item.body)
             #expect(response.status == item.status, "\(item.body)")
             #expect(response.json["code"] as? String == item.code, "\(item.body)")
             #expect(response.json["field"] as? String == item.field, "\(item.body)")
@@ -93,13 +93,44 @@ import TestSupport
         #expect(try app.call("GET", "/v1/queue/next", as: "ann1").json["comparison_id"] as? String == id)
     }
 
+    /// Item 12: an annotator judges the comparisons it is given; it cannot create data in a dataset by posting an
+    /// inline judgement, nor file a comparison's judgement under another dataset. Fails before the fix: both were 201
+    /// and the annotator's "Berlin ≻ Paris" was in the researchers' `geo` export.
+    @Test(arguments: TestStores.backends)
+    func annotatorsJudgeOnlyTheComparisonsTheyAreGiven(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let id = try makeComparisons(app, count: 1, dataset: "cities")[0]
+        let inline: [String: Any] = ["prompt": "Capital of France?", "response_a": "Berlin", "response_b": "Paris", "choice": "a", "dataset": "geo"]
+        let refused = try app.call("POST", "/v1/preferences", as: "ann1", json: inline)
+        #expect(refused.status == 403)
+        #expect(refused.json["code"] as? String == "forbidden")
+        #expect(refused.json["field"] as? String == "comparison_id")
+        let batch = try app.call("POST", "/v1/preferences", as: "ann1", json: ["items": [["comparison_id": id, "choice": "a"], inline]])
+        #expect(batch.status == 403)
+        #expect(batch.json["field"] as? String == "items[1].comparison_id")
+        let relabelled = try app.call("POST", "/v1/preferences", as: "ann1", json: ["comparison_id": id, "choice": "a", "dataset": "geo"])
+        #expect(relabelled.status == 403)
+        #expect(relabelled.json["field"] as? String == "dataset")
+        #expect(try app.count("preferences") == 0)
+        #expect(try app.call("GET", "/v1/preferences/export?dataset=geo", as: "ci").body.isEmpty)
+
+        // What annotators do: judge the comparison, which keeps its own dataset.
+        let judged = try app.call("POST", "/v1/preferences", as: "ann1", json: ["comparison_id": id, "choice": "b"])
+        #expect(judged.status == 201)
+        #expect(judged.json["dataset"] as? String == "cities")
+        // Researchers still post inline judgements into any dataset.
+        let researcher = try app.call("POST", "/v1/preferences", as: "researcher", json: inline)
+        #expect(researcher.status == 201)
+        #expect(researcher.json["dataset"] as? String == "geo")
+    }
+
     /// An annotator reads its own judgements only; researchers and CI read all, with filters.
     @Test(arguments: TestStores.backends)
     func annotatorsSeeOnlyTheirOwnJudgements(dialect: SQLDialect) throws {
         let app = try AppFixture(dialect)
-        let inline: [String: Any] = ["prompt": "p", "response_a": "x", "response_b": "y"]
-        let mine = try app.call("POST", "/v1/preferences", as: "ann1", json: inline.merging(["choice": "a"]) { $1 })
-        let theirs = try app.call("POST", "/v1/preferences", as: "ann2", json: inline.merging(["choice": "tie"]) { $1 })
+        let id = try makeComparisons(app, count: 1, required: 2)[0]
+        let mine = try app.call("POST", "/v1/preferences", as: "ann1", json: ["comparison_id": id, "choice": "a"])
+        let theirs = try app.call("POST", "/v1/preferences", as: "ann2", json: ["comparison_id": id, "choice": "tie"])
         let theirID = try #require(theirs.json["id"] as? String)
         let own = try app.call("GET", "/v1/preferences", as: "ann1")
         #expect((own.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [mine.json["id"] as? String].compactMap { $0 })

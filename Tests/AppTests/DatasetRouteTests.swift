@@ -90,7 +90,7 @@ import TestSupport
             {"chosen": 3, "rejected": "x"}
 
             """
-        let refused = try app.call("POST", "/v1/preferences/import", as: "researcher", raw: Array(bad.utf8))
+        let refused = try app.call("POST", "/v1/preferences/import", as: "researcher", raw: Array(bad.utf8), headers: ["Content-Type": "application/jsonl"])
         #expect(refused.status == 422)
         #expect((refused.json["errors"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [2, 3])
         #expect(try app.count("preferences") == 0)
@@ -99,13 +99,13 @@ import TestSupport
             {"prompt": "What is 2+2?", "chosen": "4", "rejected": "5"}
             {"chosen": "\\n\\nHuman: Hi there\\n\\nAssistant: Hello! How can I help?", "rejected": "\\n\\nHuman: Hi there\\n\\nAssistant: Go away."}
             """
-        let imported = try app.call("POST", "/v1/preferences/import?dataset=hh", as: "researcher", raw: Array(good.utf8))
+        let imported = try app.call("POST", "/v1/preferences/import?dataset=hh", as: "researcher", raw: Array(good.utf8), headers: ["Content-Type": "application/jsonl"])
         #expect(imported.status == 201)
         #expect(imported.json["imported"] as? Int == 2)
         let rows = lines(try app.call("GET", "/v1/preferences/export?dataset=hh", as: "ci"))
         #expect(rows.count == 2)
         #expect(rows.last?["prompt"] as? String == "\n\nHuman: Hi there\n\nAssistant: ")
         #expect(rows.last?["chosen"] as? String == "Hello! How can I help?")
-        #expect(try app.call("POST", "/v1/preferences/import", as: "ann1", raw: Array(good.utf8)).status == 403)
+        #expect(try app.call("POST", "/v1/preferences/import", as: "ann1", raw: Array(good.utf8), headers: ["Content-Type": "application/jsonl"]).status == 403)
     }
 }

@@ -10,7 +10,7 @@ import TestSupport
     func everyAcknowledgedPreferenceSurvivesKill9(dialect: SQLDialect) throws {
         let location = try TestStores.location(dialect)
         let setup = try Database(location: location, migrator: TestStores.migrator)
-        let secret = try setup.write { try TokenRepository.create(name: "ann", role: .annotator, on: $0).secret }
+        let secret = try setup.write { try TokenRepository.create(name: "ann", role: .researcher, on: $0).secret }
         setup.close()
 
         let first = try ServerProcess(location: location)

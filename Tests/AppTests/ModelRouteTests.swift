@@ -75,10 +75,10 @@ import TestSupport
         // Poison the first weight: header length (8 bytes, little-endian), header, then the tensors.
         let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         bytes.replaceSubrange((8 + headerLength)..<(12 + headerLength), with: [0x00, 0x00, 0xC0, 0x7F])
-        let poisoned = try app.call("POST", "/v1/models/upload?name=nan", as: "researcher", raw: bytes)
+        let poisoned = try app.call("POST", "/v1/models/upload?name=nan", as: "researcher", raw: bytes, headers: ["Content-Type": "application/octet-stream"])
         #expect(poisoned.status == 422)
         #expect(poisoned.json["code"] as? String == "invalid_checkpoint")
-        let garbage = try app.call("POST", "/v1/models/upload?name=junk", as: "researcher", raw: Array("not a safetensors file".utf8))
+        let garbage = try app.call("POST", "/v1/models/upload?name=junk", as: "researcher", raw: Array("not a safetensors file".utf8), headers: ["Content-Type": "application/octet-stream"])
         #expect(garbage.status == 422)
         #expect(try app.count("models") == 1)
         #expect(try app.call("GET", "/v1/models/mdl_missing").status == 404)
@@ -113,7 +113,7 @@ import TestSupport
 
         // The head travels with the weights.
         let bytes = try app.call("GET", "/v1/models/\(rewardID)/weights").body
-        let copy = try app.call("POST", "/v1/models/upload?name=rm2&kind=reward_model", as: "researcher", raw: bytes)
+        let copy = try app.call("POST", "/v1/models/upload?name=rm2&kind=reward_model", as: "researcher", raw: bytes, headers: ["Content-Type": "application/octet-stream"])
         #expect(copy.status == 201)
         let copyID = try #require(copy.json["id"] as? String)
         let again = try app.call("POST", "/v1/models/\(copyID)/values", as: "ci", json: pairs)
@@ -123,8 +123,59 @@ import TestSupport
         let policyID = try #require(policy.json["id"] as? String)
         #expect(try app.call("POST", "/v1/models/\(policyID)/values", as: "ci", json: pairs).json["code"] as? String == "no_value_head")
         let headless = try app.call("POST", "/v1/models/upload?name=x&kind=critic", as: "researcher",
-                                    raw: try app.call("GET", "/v1/models/\(policyID)/weights").body)
+                                    raw: try app.call("GET", "/v1/models/\(policyID)/weights").body, headers: ["Content-Type": "application/octet-stream"])
         #expect(headless.status == 422)
         #expect(headless.json["code"] as? String == "invalid_checkpoint")
+    }
+
+    /// A safetensors file with `header` (a JSON object) in front of `data`, padded as the format does.
+    static func safetensors(_ header: [String: Any], data: ArraySlice<UInt8>) throws -> [UInt8] {
+        var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        return withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json + data
+    }
+
+    /// The header and data section of a stored checkpoint.
+    static func split(_ bytes: [UInt8]) throws -> (header: [String: Any], data: ArraySlice<UInt8>) {
+        let length = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any])
+        return (header, bytes[(8 + length)...])
+    }
+
+    /// Item 7: the header is checked whole before anything is allocated: ranges tile the data (no aliasing), and the
+    /// tensors are exactly the declared architecture's. Fails before the fix: both files below were stored (201);
+    /// every aliased entry was decoded into its own copy of the same bytes, which at 300 entries over a 16.8 MB
+    /// body took gigabytes and aborted the server.
+    @Test(arguments: TestStores.backends)
+    func uploadsMustHoldExactlyTheDeclaredTensors(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let created = try app.call("POST", "/v1/models", as: "researcher", json: ["name": "base", "architecture": tiny, "seed": 1])
+        let id = try #require(created.json["id"] as? String)
+        let (header, data) = try Self.split(try app.call("GET", "/v1/models/\(id)/weights").body)
+        let upload = { (bytes: [UInt8]) in
+            try app.call("POST", "/v1/models/upload?name=crafted", as: "researcher", raw: bytes, headers: ["Content-Type": "application/octet-stream"])
+        }
+
+        var aliased = header
+        for i in 0..<300 { aliased["alias.\(i)"] = ["dtype": "F32", "shape": [data.count / 4], "data_offsets": [0, data.count]] }
+        let refused = try upload(try Self.safetensors(aliased, data: data))
+        #expect(refused.status == 422, "\(refused)")
+        #expect(refused.json["code"] as? String == "invalid_checkpoint")
+        #expect((refused.json["detail"] as? String)?.contains("overlaps") == true, "\(refused)")
+
+        var extra = header
+        extra["spare.weight"] = ["dtype": "F32", "shape": [2], "data_offsets": [data.count, data.count + 8]]
+        let unexpected = try upload(try Self.safetensors(extra, data: data + [UInt8](repeating: 0, count: 8)))
+        #expect(unexpected.status == 422, "\(unexpected)")
+        #expect((unexpected.json["detail"] as? String)?.contains("spare.weight") == true, "\(unexpected)")
+
+        var hole = header
+        hole["zz.gap"] = ["dtype": "F32", "shape": [1], "data_offsets": [data.count + 4, data.count + 8]]
+        let gap = try upload(try Self.safetensors(hole, data: data + [UInt8](repeating: 0, count: 8)))
+        #expect(gap.status == 422, "\(gap)")
+        #expect(try app.count("models") == 1)
+
+        // The untouched file still uploads.
+        #expect(try upload(try Self.safetensors(header, data: data)).status == 201)
     }
 }

@@ -105,13 +105,13 @@ import TestSupport
     func jsonlImportIsAllOrNothing(dialect: SQLDialect) throws {
         let app = try AppFixture(dialect)
         let bad = "{\"text\": \"a\"}\n{\"text\": 5}\n\n{\"prompt\": \"c\"}\nnot json\n"
-        let refused = try app.call("POST", "/v1/prompts/import", as: "researcher", raw: Array(bad.utf8))
+        let refused = try app.call("POST", "/v1/prompts/import", as: "researcher", raw: Array(bad.utf8), headers: ["Content-Type": "application/jsonl"])
         #expect(refused.status == 422)
         let errors = refused.json["errors"] as? [[String: Any]] ?? []
         #expect(errors.compactMap { $0["line"] as? Int } == [2, 5])
         #expect(try app.count("prompts") == 0)
         let good = "{\"text\": \"a\"}\n{\"prompt\": \"b\", \"tags\": [\"x\"]}\n"
-        let imported = try app.call("POST", "/v1/prompts/import?dataset=imp", as: "researcher", raw: Array(good.utf8))
+        let imported = try app.call("POST", "/v1/prompts/import?dataset=imp", as: "researcher", raw: Array(good.utf8), headers: ["Content-Type": "application/jsonl"])
         #expect(imported.status == 201)
         #expect(imported.json["imported"] as? Int == 2)
         let listed = try app.call("GET", "/v1/prompts?dataset=imp")

@@ -52,7 +52,7 @@ import TestSupport
         let base = try post(app, ["algorithm": "sft", "task": Self.arithmetic, "hyperparameters": ["steps": 2, "eval_samples": 0]])
         let policy = try #require(try RunRouteTests.finished(app, base, seconds: 120)["output_model_id"] as? String)
         for (a, b, choice) in [("2+2=", "4", "a"), ("3+1=", "5", "b"), ("1+1=", "2", "a"), ("5+2=", "9", "tie")] {
-            let response = try app.call("POST", "/v1/preferences", as: "ann1", json: [
+            let response = try app.call("POST", "/v1/preferences", as: "researcher", json: [
                 "prompt": a, "response_a": b, "response_b": choice == "b" ? "4" : "7", "choice": choice, "dataset": "math",
             ])
             #expect(response.status == 201)

@@ -13,8 +13,10 @@ ADMIN = os.environ["PREFLAB_ADMIN_TOKEN"]
 
 
 def call(method, path, body=None, token=ADMIN, raw=None):
+    # A raw body here is an exported JSONL file, sent as the import documents it.
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(URL + path, data=data, method=method, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    content_type = "application/jsonl" if raw is not None else "application/json"
+    request = urllib.request.Request(URL + path, data=data, method=method, headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
     with urllib.request.urlopen(request) as response:
         return response.status, response.read()
 

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import HTTPServer
 import Storage
+import StrictJSON
 
 /// A JSON object from a request body, read field by field. Every failure is an
 /// `AppError` naming the field by its path (`items[2].choice`), and unknown
@@ -34,7 +35,7 @@ struct JSONObject {
         do {
             return try JSONReader.read(body)
         } catch {
-            throw AppError(.badRequest, code: "invalid_json", detail: "the body is not valid JSON", field: "")
+            throw AppError(error)
         }
     }
 

@@ -86,8 +86,10 @@ public enum ErrorMapping {
         let instance = request.requestID.isEmpty ? nil : request.requestID
         switch error {
         case let error as AppError:
-            return Problem(status: error.status, code: error.code, detail: error.detail, field: error.field, instance: instance,
-                           errors: error.errors).response
+            var response = Problem(status: error.status, code: error.code, detail: error.detail, field: error.field, instance: instance,
+                                   errors: error.errors).response
+            if error.status.code == 401 { response.headers.add(name: "WWW-Authenticate", value: bearerChallenge(for: request)) }
+            return response
         case let error as RunSpecError:
             return Problem(status: .unprocessableContent, code: "invalid_field", detail: error.message,
                            field: error.field.isEmpty ? nil : error.field, instance: instance).response
@@ -141,6 +143,12 @@ public enum ErrorMapping {
             return Problem(status: .internalServerError, code: "internal",
                            detail: "an internal error occurred; quote the request id when reporting it", instance: instance).response
         }
+    }
+
+    /// RFC 6750 §3: every 401 names the scheme; when a bearer token was sent and refused, also why.
+    static func bearerChallenge(for request: ServerRequest) -> String {
+        let sentToken = request.headers["authorization"].map { $0.lowercased().hasPrefix("bearer ") } ?? false
+        return sentToken ? #"Bearer realm="preflab", error="invalid_token""# : #"Bearer realm="preflab""#
     }
 
     /// The problem document for a request the parser rejected (400, 408, 413, 414, 431, 501, 505).

@@ -44,9 +44,7 @@ struct DatasetRoutes {
                 imported = try PreferenceImport.parse(request.body)
             } catch let error as PreferenceImportFailure {
                 let errors = error.errors.map { FieldError(line: $0.line, field: $0.field ?? "", message: $0.message) }
-                throw AppError(.unprocessableContent, code: "invalid_import",
-                               detail: "\(errors.count)\(error.truncated ? "+" : "") line(s) are invalid; nothing was imported",
-                               field: errors.first?.field, errors: errors)
+                throw AppError.invalidImport(errors, truncated: error.truncated, unreadable: error.errors.first { $0.code != nil }?.code)
             }
             guard !imported.isEmpty else { throw AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "") }
             let dataset = try datasetParameter(request)

@@ -46,14 +46,13 @@ struct ModelRoutes {
             let bytes = request.body
             let model: GPT
             do {
-                let file = try Safetensors(bytes: bytes)
-                // Check the declared architecture before building it: a tiny file must not make us allocate a huge model.
-                guard let text = file.metadata["config"], let declared = try? JSONDecoder().decode(GPTConfig.self, from: Data(text.utf8)) else {
-                    throw AppError(.unprocessableContent, code: "invalid_checkpoint",
-                                   detail: "the file's __metadata__ needs a 'config' with layers, dim, heads, context and vocab", field: "body")
-                }
-                try Self.checkLimits(declared, field: "body")
-                model = try LoadedModel.load(file, kind: kind).trunk
+                // Everything is checked on the header before a single tensor is decoded: the declared architecture
+                // (within limits), and the file's tensors exactly that architecture's, tiling the data. Decoding then
+                // allocates what the body holds, once, however the header was crafted.
+                let header = try Safetensors.Header(bytes: bytes)
+                let declared = try Self.declaredArchitecture(header)
+                try LoadedModel.checkTensors(header, config: declared, kind: kind)
+                model = try LoadedModel.load(try Safetensors(bytes: bytes, header: header), kind: kind).trunk
             } catch let error as PolicyError {
                 throw AppError(.unprocessableContent, code: "invalid_checkpoint", detail: error.message, field: "body")
             }
@@ -203,6 +202,21 @@ struct ModelRoutes {
         let config = GPTConfig(layers: layers, dim: dim, heads: heads, context: context)
         try checkLimits(config, field: "architecture")
         return config
+    }
+
+    /// The `config` an uploaded checkpoint declares in its metadata, within the service's limits. Sizes are
+    /// bounded before the parameter count is taken, so absurd ones cannot overflow it.
+    static func declaredArchitecture(_ header: Safetensors.Header) throws -> GPTConfig {
+        guard let text = header.metadata["config"], let declared = try? JSONDecoder().decode(GPTConfig.self, from: Data(text.utf8)) else {
+            throw AppError(.unprocessableContent, code: "invalid_checkpoint",
+                           detail: "the file's __metadata__ needs a 'config' with layers, dim, heads, context and vocab", field: "body")
+        }
+        guard (1...4096).contains(declared.layers), (1...65_536).contains(declared.dim), (1...65_536).contains(declared.heads),
+              (2...65_536).contains(declared.context), (2...1_000_000).contains(declared.vocab) else {
+            throw AppError(.unprocessableContent, code: "model_too_large", detail: "the declared architecture is out of range", field: "body")
+        }
+        try checkLimits(declared, field: "body")
+        return declared
     }
 
     static func checkLimits(_ config: GPTConfig, field: String) throws {

@@ -57,6 +57,7 @@ struct PreferenceRoutes {
             let choice = Choice(rawValue: choiceText)
         else { throw AppError.invalidField(object.name("choice"), "\(object.name("choice")) is required") }
         let comparisonID = try object.string("comparison_id", maxLength: 64)
+        try Self.checkAnnotatorScope(object, comparisonID: comparisonID, principal: principal)
         var item = NewPreference(
             comparisonID: comparisonID, choice: choice, strength: try object.integer("strength", range: 1...3),
             rationale: try object.string("rationale", maxLength: 10_000, allowEmpty: true),
@@ -73,6 +74,23 @@ struct PreferenceRoutes {
             }
         }
         return item
+    }
+
+    /// Annotators judge the comparisons researchers give them; they do not create data. An inline judgement
+    /// (its own prompt and responses) creates a comparison's worth of data in any dataset it names, and a
+    /// `dataset` beside `comparison_id` would file the judgement under another dataset than its comparison's:
+    /// both are for researchers and admins.
+    static func checkAnnotatorScope(_ object: JSONObject, comparisonID: String?, principal: Principal) throws {
+        guard principal.role == .annotator else { return }
+        guard comparisonID != nil else {
+            throw AppError(.forbidden, code: "forbidden",
+                           detail: "annotators judge comparisons they were given: send comparison_id; inline judgements (prompt, response_a, response_b) are for researchers",
+                           field: object.name("comparison_id"))
+        }
+        if object.fields["dataset"].map({ !($0 is NSNull) }) == true {
+            throw AppError(.forbidden, code: "forbidden", detail: "a judgement belongs to its comparison's dataset; annotators may not name another",
+                           field: object.name("dataset"))
+        }
     }
 
     /// Filters from the query; an annotator is always limited to its own judgements.

@@ -53,6 +53,7 @@ struct PromptRoutes {
     static func parseJSONL(_ body: [UInt8], defaultDataset: String?, maxLines: Int = 100_000) throws -> [NewPrompt] {
         var items: [NewPrompt] = []
         var errors: [FieldError] = []
+        var unreadable: String?
         for (offset, line) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
@@ -73,12 +74,10 @@ struct PromptRoutes {
                 items.append(item)
             } catch let error as AppError {
                 errors.append(FieldError(line: number, field: error.field ?? "", message: error.detail))
+                if ["duplicate_key", "nesting_too_deep"].contains(error.code) { unreadable = unreadable ?? error.code }
             }
         }
-        if !errors.isEmpty {
-            throw AppError(.unprocessableContent, code: "invalid_import", detail: "\(errors.count) line(s) are invalid; nothing was imported",
-                           field: errors.first?.field, errors: errors)
-        }
+        if !errors.isEmpty { throw AppError.invalidImport(errors, truncated: false, unreadable: unreadable) }
         guard !items.isEmpty else { throw AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "") }
         return items
     }

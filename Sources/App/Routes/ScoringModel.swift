@@ -39,6 +39,26 @@ final class LoadedModel {
         return LoadedModel(trunk: trunk, head: head)
     }
 
+    /// Refuses a checkpoint header whose tensors are not exactly those of `config` (and, for a value kind, its
+    /// head), by name and shape: checked before decoding, so nothing is allocated for tensors the model would not use.
+    static func checkTensors(_ header: Safetensors.Header, config: GPTConfig, kind: String) throws(PolicyError) {
+        var expected = GPT.tensorShapes(config)
+        if valueKinds.contains(kind) {
+            expected[ValueHead.weightName] = [config.dim]
+            expected[ValueHead.biasName] = [1]
+        }
+        let found = header.shapes
+        if let missing = expected.keys.sorted().first(where: { found[$0] == nil }) {
+            throw PolicyError("checkpoint: missing tensor \(missing)")
+        }
+        if let extra = found.keys.sorted().first(where: { expected[$0] == nil }) {
+            throw PolicyError("checkpoint: tensor \(extra) is not part of the declared architecture")
+        }
+        if let wrong = expected.keys.sorted().first(where: { found[$0] != expected[$0] }) {
+            throw PolicyError("checkpoint: \(wrong) has shape \(found[wrong] ?? []), expected \(expected[wrong] ?? [])")
+        }
+    }
+
     /// The checkpoint: the trunk's tensors and config, the head's tensors, and the kind.
     func checkpoint(kind: String) -> Safetensors {
         var file = trunk.checkpoint(metadata: ["kind": kind])

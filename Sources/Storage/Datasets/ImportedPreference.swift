@@ -62,12 +62,16 @@ public struct ImportLineError: Sendable, Equatable {
     public var field: String?
     /// What is wrong, for a human.
     public var message: String
+    /// Set when the line cannot be read at all for a reason the API answers with its own code
+    /// (`duplicate_key`, `nesting_too_deep`); nil for ordinary invalid lines.
+    public var code: String?
 
     /// Creates an error.
-    public init(line: Int, field: String?, message: String) {
+    public init(line: Int, field: String?, message: String, code: String? = nil) {
         self.line = line
         self.field = field
         self.message = message
+        self.code = code
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// Parses preference JSONL (TRL standard or conversational, explicit or implicit
 /// prompt, Anthropic HH transcripts) into preferences, all or nothing.
@@ -13,7 +14,6 @@ public enum PreferenceImport {
         throws(PreferenceImportFailure) -> [ImportedPreference] {
         var log = ErrorLog(limit: limits.maxErrors)
         var rows: [ImportedPreference] = []
-        let decoder = JSONDecoder()
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
@@ -28,7 +28,7 @@ public enum PreferenceImport {
             }
             if line.last == 0x0D { line = line.dropLast() }
             if lineNumber == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
-            if let row = parseLine(line, number: lineNumber, limits: limits, decoder: decoder, log: &log),
+            if let row = parseLine(line, number: lineNumber, limits: limits, log: &log),
                log.isEmpty {
                 rows.append(row)
             }
@@ -38,7 +38,7 @@ public enum PreferenceImport {
     }
 
     private static func parseLine(_ line: ArraySlice<UInt8>, number: Int, limits: PreferenceImportLimits,
-                                  decoder: JSONDecoder, log: inout ErrorLog) -> ImportedPreference? {
+                                  log: inout ErrorLog) -> ImportedPreference? {
         func fail(_ message: String) -> ImportedPreference? {
             log.add([ImportLineError(line: number, field: nil, message: message)])
             return nil
@@ -50,11 +50,14 @@ public enum PreferenceImport {
         if let offset = invalidUTF8Offset(line) {
             return fail("invalid UTF-8 at byte \(offset + 1) of the line")
         }
+        // The same reader as every request body: linear in the line however deep an ignored key nests, and
+        // refusing NUL, duplicate keys and deep nesting before anything is looked at.
         let value: JSONValue
         do {
-            value = try decoder.decode(JSONValue.self, from: Data(line))
+            value = JSONValue(try JSONReader.read(Array(line)))
         } catch {
-            return fail("invalid JSON")
+            log.add([ImportLineError(error, line: number)])
+            return nil
         }
         var parser = ImportRecordParser(line: number)
         let row = parser.parse(value)

@@ -1,15 +1,16 @@
-@testable import App
 import Foundation
 import Storage
+import StrictJSON
 import Testing
 
-/// The body reader must accept exactly what `JSONSerialization` accepts and produce the same values.
+/// The body reader must accept what `JSONSerialization` accepts and produce the same values, except where it is
+/// stricter on purpose: trailing commas, duplicate keys, NUL in strings, nesting deeper than 64.
 @Suite struct JSONReaderTests {
     static let valid = [
         #"{}"#, #"[]"#, #" {"a": 1} "#, #"{"a":[1,2,{"b":null}],"c":"d"}"#, #"0"#, #"-0"#, #"12"#, #"-12.5e3"#, #"1E+2"#, #"1e-2"#,
         #"true"#, #"false"#, #"null"#, #""plain""#, #""esc \" \\ \/ \b \f \n \r \t""#, #""\u00e9\u4e2d\ud83d\udc4b""#,
-        #""é 👋""#, #"{"a":1,"a":2}"#, #"[[[[[]]]]]"#, #"9223372036854775807"#, #"-9223372036854775808"#,
-        #"9223372036854775808"#, #"123456789012345678901234567890"#, #"0.1"#, #"{"k":"\u0000"}"#,
+        #""é 👋""#, #"[[[[[]]]]]"#, #"{"a":1,"b":{"a":2}}"#, #"9223372036854775807"#, #"-9223372036854775808"#,
+        #"9223372036854775808"#, #"123456789012345678901234567890"#, #"0.1"#,
         #"{"prompt":"Explain, 1","response_a":"A.","response_b":"B.","choice":"a","strength":2,"time_spent_ms":4310}"#,
         "\t\r\n[1,\n2]\n",
     ]
@@ -36,14 +37,14 @@ import Testing
 
     @Test(arguments: invalid) func refusesWhatJSONSerializationRefuses(text: String) {
         #expect(reference(text) == nil, "JSONSerialization accepts \(text)")
-        #expect(throws: JSONReader.Invalid.self, "\(text)") { try JSONReader.read(Array(text.utf8)) }
+        #expect(throws: JSONReadError.self, "\(text)") { try JSONReader.read(Array(text.utf8)) }
     }
 
     /// RFC 8259 has no trailing commas; JSONSerialization lets them through, the reader does not.
     @Test func trailingCommasAreRefused() {
         for text in ["[1,]", "{\"a\":1,}", "[1,\n]"] {
             #expect(reference(text) != nil)
-            #expect(throws: JSONReader.Invalid.self, "\(text)") { try JSONReader.read(Array(text.utf8)) }
+            #expect(throws: JSONReadError.self, "\(text)") { try JSONReader.read(Array(text.utf8)) }
         }
     }
 
@@ -60,7 +61,7 @@ import Testing
     /// Deep nesting is refused, not recursed into until the stack runs out.
     @Test func deepNestingIsRefused() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        #expect(throws: JSONReader.Invalid.self) { try JSONReader.read(Array(deep.utf8)) }
+        #expect(throws: JSONReadError.self) { try JSONReader.read(Array(deep.utf8)) }
     }
 
     /// Mutations of valid bodies (a byte changed, dropped or doubled): accepted exactly when
@@ -84,7 +85,8 @@ import Testing
             }
             guard let text = String(validating: bytes, as: UTF8.self) else { continue }
             let theirs = reference(text)
-            let ours = try? JSONReader.read(bytes)
+            let ours: Any?
+            do throws(JSONReadError) { ours = try JSONReader.read(bytes) } catch where error.kind != .syntax { continue } catch { ours = nil }
             let trailingComma = text.range(of: #",\s*[\]}]"#, options: .regularExpression) != nil
             if ours == nil, theirs != nil, trailingComma { continue }
             if (theirs == nil) != (ours == nil) {
@@ -94,5 +96,62 @@ import Testing
             }
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+    }
+
+    /// A key given twice is refused wherever it is, naming it: "last one wins" let `{"text":"\u0000","text":"ok"}`
+    /// pass a check on one value and store another (that body is now refused at its first fault, the NUL).
+    /// Fails before the fix: the body was read, the last value kept.
+    @Test func duplicateKeysAreRefusedWithTheirPath() {
+        let cases = [
+            (#"{"text":"no","text":"ok"}"#, "text"),
+            (#"{"items":[{"a":1},{"b":2,"b":2}]}"#, "items[1].b"),
+            (#"{"a":{"x":1,"y":{"z":[],"z":[]}}}"#, "a.y.z"),
+        ]
+        for (text, path) in cases {
+            #expect(throws: JSONReadError.self) { try JSONReader.read(Array(text.utf8)) }
+            do throws(JSONReadError) {
+                _ = try JSONReader.read(Array(text.utf8))
+            } catch {
+                #expect(error.kind == .duplicateKey, "\(text)")
+                #expect(error.path == path, "\(text)")
+            }
+        }
+        // The same key in different objects is fine.
+        #expect((try? JSONReader.read(Array(#"[{"a":1},{"a":2}]"#.utf8))) != nil)
+    }
+
+    /// `\u0000` anywhere is refused, naming the value that holds it (PostgreSQL cannot store it).
+    @Test func nulIsRefusedWithItsPath() {
+        for (text, path) in [(#"{"items":[{"ok":"x"},{"chosen":"a\u0000b"}]}"#, "items[1].chosen"), (#"["\u0000"]"#, "[0]"),
+                             (#""\u0000""#, "")] {
+            do throws(JSONReadError) {
+                _ = try JSONReader.read(Array(text.utf8))
+                Issue.record("accepted \(text)")
+            } catch {
+                #expect(error.kind == .nul, "\(text)")
+                #expect(error.path == path, "\(text)")
+            }
+        }
+        #expect((try? JSONReader.read(Array(#""\u0001""#.utf8))) as? String == "\u{01}")
+    }
+
+    /// 64 nested containers are read; a 65th is refused as too deep (not as a syntax error), naming where.
+    @Test func nestingStopsAtSixtyFour() throws {
+        func nested(_ depth: Int) -> [UInt8] { Array((String(repeating: "[", count: depth) + String(repeating: "]", count: depth)).utf8) }
+        _ = try JSONReader.read(nested(64))
+        do throws(JSONReadError) {
+            _ = try JSONReader.read(nested(65))
+            Issue.record("65 levels accepted")
+        } catch {
+            #expect(error.kind == .tooDeep)
+            #expect(error.path == String(repeating: "[0]", count: 64))
+        }
+        do throws(JSONReadError) {
+            _ = try JSONReader.read(Array(#"{"a":[{"b":1}]}"#.utf8), maxDepth: 2)
+            Issue.record("3 levels accepted with a limit of 2")
+        } catch {
+            #expect(error.kind == .tooDeep)
+            #expect(error.path == "a[0]")
+        }
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import StrictJSON
+
+/// Feeds one input to the JSON reader as a request body is fed (valid UTF-8 only: the caller checks). The reader
+/// must never crash or hang (libFuzzer's timeout catches super-linear inputs), an error must point inside the
+/// input, and an accepted value, written out, must read back the same.
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data, size > 0 else { return 0 }
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    guard String(validating: bytes, as: UTF8.self) != nil else { return 0 }
+    let value: Any
+    do {
+        value = try JSONReader.read(bytes)
+    } catch {
+        if error.offset < 0 || error.offset > bytes.count { fatalError("error offset \(error.offset) outside the input of \(bytes.count) bytes") }
+        return 0
+    }
+    // Written out, the value must read back; after that one normalisation (`-0.0` is written `-0`, which reads as
+    // the integer 0), writing and reading must be a fixed point.
+    var text = written(value)
+    for _ in 0..<2 {
+        guard let current = text else { return 0 }
+        let again: Any
+        do { again = try JSONReader.read(current) } catch { fatalError("the reader refuses a value it read, written out: \(error)") }
+        let next = written(again)
+        if next == current { return 0 }
+        text = next
+    }
+    fatalError("reading and writing a value does not settle")
+}
+
+func written(_ value: Any) -> [UInt8]? {
+    (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])).map(Array.init)
+}
+
+#if FUZZING
+/// libFuzzer's entry point; with lld, libFuzzer's own `main` drives it directly.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    fuzzOne(data, size)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+@main
+enum FuzzMain {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzOne($0, $1) })
+    }
+}
+#else
+/// Without libFuzzer: replays the files named on the command line (a corpus or a crash).
+@main
+enum FuzzMain {
+    static func main() {
+        for path in CommandLine.arguments.dropFirst() {
+            guard let file = fopen(path, "rb") else { continue }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = fread(&buffer, 1, buffer.count, file)
+                if n <= 0 { break }
+                bytes.append(contentsOf: buffer[0..<n])
+            }
+            fclose(file)
+            _ = bytes.withUnsafeBufferPointer { fuzzOne($0.baseAddress, $0.count) }
+        }
+    }
+}
+#endif
