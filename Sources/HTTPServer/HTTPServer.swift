@@ -37,6 +37,10 @@ public final class HTTPServer: Sendable {
     let nextID = Atomic<UInt64>(1)
     let draining = Atomic<Bool>(false)
     let pool = BlockingPool()
+    /// `configuration.maxConnections`, lowered to fit the open-file limit at start.
+    let maxConnections = Atomic<Int>(0)
+    /// Streamed responses in progress, each on its own thread.
+    let activeStreams = Atomic<Int>(0)
     /// Per-route body limits, asked of the responder once a request's head is parsed.
     let bodyLimit: HTTPRequestParser.BodyLimit
     /// The `Date` value for responses completed off the event loops.
@@ -76,6 +80,7 @@ public final class HTTPServer: Sendable {
 
     /// Binds, listens and starts the acceptor, workers and reaper threads.
     public func start() throws(IOError) {
+        sizeConnectionTable()
         let (fds, port) = try makeListeners(host: configuration.host, port: configuration.port, backlog: 1024)
         lifecycle.withLock {
             $0.listeners = fds
@@ -95,6 +100,21 @@ public final class HTTPServer: Sendable {
         }
         spawn("preflab-reaper") { self.reaperLoop() }
         logger.debug("server started", metadata: ["server.port": "\(port)"])
+    }
+
+    /// Raises the soft open-file limit to the hard one (1,024 is a common soft default) and
+    /// lowers the connection cap to what the limit leaves after the rest of the process
+    /// (store, listeners, logs): past the limit `accept` would fail with EMFILE instead.
+    private func sizeConnectionTable() {
+        let limit = FileLimit.raiseToHard()
+        let cap = FileLimit.connectionCap(configured: configuration.maxConnections, openFileLimit: limit)
+        maxConnections.store(cap, ordering: .relaxed)
+        if cap < configuration.maxConnections {
+            logger.notice("connection cap lowered to fit the open-file limit", metadata: [
+                "connections.max": "\(cap)", "connections.configured": "\(configuration.maxConnections)",
+                "rlimit.nofile": "\(limit)",
+            ])
+        }
     }
 
     /// Begins a graceful shutdown: stop accepting, close idle connections,
@@ -128,14 +148,14 @@ public final class HTTPServer: Sendable {
     /// Number of open connections.
     public var connectionCount: Int { connections.withLock { $0.count } }
 
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    func spawn(_ name: String, stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
         threads.enter()
         let thread = Thread { [threads] in
             body()
             threads.leave()
         }
         thread.name = name
-        thread.stackSize = 1 << 20
+        thread.stackSize = stackSize
         thread.start()
     }
 
@@ -144,31 +164,41 @@ public final class HTTPServer: Sendable {
     private func acceptLoop(listeners: [Int32]) {
         var pollFDs = listeners.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         pollFDs.append(pollfd(fd: acceptorWakeFD, events: Int16(POLLIN), revents: 0))
+        var backoff = AcceptBackoff()
         while !draining.load(ordering: .acquiring) {
             let ready = poll(&pollFDs, nfds_t(pollFDs.count), 1000)
             if ready <= 0 { continue }
             for entry in pollFDs.dropLast() where entry.revents != 0 {
-                acceptAll(listener: entry.fd)
+                acceptAll(listener: entry.fd, backoff: &backoff)
+            }
+            if let pause = backoff.pause {
+                // Out of descriptors: the pending connections stay in the backlog until some close.
+                // Wait on the wake descriptor only, so a shutdown still ends the pause at once.
+                var wake = pollfd(fd: acceptorWakeFD, events: Int16(POLLIN), revents: 0)
+                _ = poll(&wake, 1, Int32(pause.components.seconds * 1000 + pause.components.attoseconds / 1_000_000_000_000_000))
             }
         }
         for fd in listeners { close(fd) }
         logger.debug("listeners closed")
     }
 
-    private func acceptAll(listener: Int32) {
+    private func acceptAll(listener: Int32, backoff: inout AcceptBackoff) {
         while true {
             let fd: Int32
             do {
-                fd = try syscall("accept4") {
-                    clinux_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-                }
+                fd = try syscall("accept4") { configuration.accept(listener) }
             } catch {
-                if !error.isWouldBlock, error.errno != ECONNABORTED {
-                    // EMFILE/ENFILE: leave the rest in the backlog until descriptors free up.
-                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                if error.isWouldBlock || error.errno == ECONNABORTED { return }
+                let outOfResources = [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno)
+                if let report = backoff.failed(at: .now, resourceShortage: outOfResources) {
+                    logger.warning("accept failed; backing off", metadata: [
+                        "error": "\(error)", "accept.failures_since_last_warning": "\(report.suppressed)",
+                        "accept.backoff_ms": "\(report.pause.components.seconds * 1000 + report.pause.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
                 }
                 return
             }
+            backoff.succeeded()
             // Small responses must not wait for Nagle's algorithm.
             try? setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             register(fd)
@@ -176,15 +206,16 @@ public final class HTTPServer: Sendable {
     }
 
     private func register(_ fd: Int32) {
-        if connectionCount >= configuration.maxConnections {
-            let reply = Array("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-            _ = reply.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if connectionCount >= maxConnections.load(ordering: .relaxed), !evictOne() {
+            var reply = Array("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n".utf8)
+            _ = reply.withUnsafeMutableBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             close(fd)
             return
         }
         let id = nextID.add(1, ordering: .relaxed).newValue
-        var machine = ConnectionStateMachine(idleTimeout: configuration.idleTimeout, readTimeout: configuration.readTimeout)
-        machine.armed(now: .now, partial: false)
+        var machine = ConnectionStateMachine(idleTimeout: configuration.idleTimeout, readTimeout: configuration.readTimeout,
+                                             firstRequestTimeout: configuration.firstRequestTimeout)
+        machine.armed(now: .now, partial: false, headSeen: false)
         let connection = Connection(id: id, fd: fd, limits: configuration.limits, bodyLimit: bodyLimit, machine: machine)
         connections.withLock { $0[id] = connection }
         let added: Bool = connection.state.withLock { _ in
@@ -197,6 +228,36 @@ public final class HTTPServer: Sendable {
             connection.state.withLock { $0.closedByOwner() }
             closeDescriptor(connection)
         }
+    }
+
+    /// The table is full: closes the connection that has waited longest without sending a
+    /// byte, else the longest-idle keep-alive one, so a flood of silent connections cannot
+    /// lock out new clients (health checks included). A candidate whose request bytes are
+    /// already in the socket is spared. False when every connection is busy.
+    private func evictOne() -> Bool {
+        let snapshot = connections.withLock { Array($0.values) }
+        var spared = Set<UInt64>()
+        for _ in 0..<4 {
+            var best: (rank: ConnectionStateMachine.Evictable, since: ContinuousClock.Instant, connection: Connection)?
+            for connection in snapshot where !spared.contains(connection.id) {
+                let (rank, since) = connection.state.withLock { ($0.evictable, $0.waitingSince) }
+                guard let rank else { continue }
+                if best.map({ (rank, since) < ($0.rank, $0.since) }) ?? true { best = (rank, since, connection) }
+            }
+            guard let victim = best?.connection else { return false }
+            var byte: UInt8 = 0
+            // Bytes already waiting: a client about to be served, not a silent one.
+            if recv(victim.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0 {
+                spared.insert(victim.id)
+                continue
+            }
+            if victim.state.withLock({ $0.evicted() }) {
+                closeDescriptor(victim)
+                return true
+            }
+            spared.insert(victim.id)
+        }
+        return false
     }
 
     // MARK: - Closing
