@@ -30,8 +30,10 @@ package struct ConnectionStateMachine: Sendable {
     package enum Evictable: Int, Sendable, Comparable {
         /// Connected but has not sent a byte yet: the shape of a connection-exhaustion attack.
         case silent = 0
+        /// Sent part of a first request head and stalled (slowloris on the first request).
+        case unfinishedFirstHead = 1
         /// Served at least one request and now idle: the client reconnects when it needs to.
-        case idle = 1
+        case idle = 2
 
         package static func < (a: Evictable, b: Evictable) -> Bool { a.rawValue < b.rawValue }
     }
@@ -110,8 +112,9 @@ package struct ConnectionStateMachine: Sendable {
 
     /// Whether the connection could be closed to admit a new one, and how willingly.
     package var evictable: Evictable? {
-        guard case .waiting(_, partial: false) = phase else { return nil }
-        return firstHeadDeadline == nil ? .idle : .silent
+        guard case .waiting(_, let partial) = phase else { return nil }
+        if firstHeadDeadline != nil { return partial ? .unfinishedFirstHead : .silent }
+        return partial ? nil : .idle
     }
 
     /// Closes a connection chosen for eviction; false if it changed since it was chosen.

@@ -81,7 +81,9 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts the acceptor, workers and reaper threads.
     public func start() throws(IOError) {
         sizeConnectionTable()
-        let (fds, port) = try makeListeners(host: configuration.host, port: configuration.port, backlog: 1024)
+        let deferSeconds = configuration.deferAccept ? Int32(clamping: max(1, configuration.firstRequestTimeout.components.seconds)) : 0
+        let (fds, port) = try makeListeners(host: configuration.host, port: configuration.port, backlog: 1024,
+                                            deferAcceptSeconds: deferSeconds)
         lifecycle.withLock {
             $0.listeners = fds
             $0.port = port
@@ -231,7 +233,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// The table is full: closes the connection that has waited longest without sending a
-    /// byte, else the longest-idle keep-alive one, so a flood of silent connections cannot
+    /// byte, else the oldest stalled first request head, else the longest-idle keep-alive one, so a flood of silent connections cannot
     /// lock out new clients (health checks included). A candidate whose request bytes are
     /// already in the socket is spared. False when every connection is busy.
     private func evictOne() -> Bool {

@@ -24,6 +24,11 @@ public struct HTTPServerConfiguration: Sendable {
     /// A new connection must send its first request head within this, or it is closed:
     /// connections that never send a byte cannot hold the table.
     public var firstRequestTimeout: Duration = .seconds(5)
+    /// Listen with `TCP_DEFER_ACCEPT` for `firstRequestTimeout`: the kernel hands over a
+    /// connection only once it has sent data, so connections that never send a byte wait in the
+    /// kernel instead of the accept queue and the table, and a fresh health check is not stuck
+    /// behind them.
+    public var deferAccept = true
     /// Streamed responses running at once, each on a thread of its own; more get `503` with `Retry-After`.
     public var maxStreams: Int = 256
     /// A keep-alive connection with no request in progress is closed after this.

@@ -89,7 +89,7 @@ import Testing
         #expect({ () -> Bool in m.claimed() }())
         // Part of a head arrived: still the first-request deadline, not the read timeout.
         m.armed(now: t0 + .seconds(1), partial: true, headSeen: false)
-        #expect(m.evictable == nil)
+        #expect(m.evictable == .unfinishedFirstHead)
         #expect(m.timeoutChecked(now: t0 + .seconds(5)) == .closeWithTimeout)
     }
 

@@ -18,6 +18,7 @@ import Glibc
         let fixture = try ServerFixture { config in
             config.maxConnections = 4
             config.firstRequestTimeout = .seconds(60)
+            config.deferAccept = false  // the table itself under test, not the kernel's deferral
         }
         defer { fixture.stop() }
         let silent = try (0..<8).map { _ in try fixture.client() }
@@ -35,6 +36,7 @@ import Glibc
         let fixture = try ServerFixture { config in
             config.firstRequestTimeout = .milliseconds(200)
             config.idleTimeout = .seconds(60)
+            config.deferAccept = false
         }
         defer { fixture.stop() }
         let silent = try fixture.client()
@@ -45,6 +47,37 @@ import Glibc
         #expect(silent.isClosedByPeer())
         #expect(try halfHead.readResponse().status == 408)
         #expect(try served.get("/hello").status == 200)
+    }
+
+    /// With `TCP_DEFER_ACCEPT` a connection that sends nothing is never handed to the server,
+    /// so it takes neither a slot nor a place ahead of real clients in the accept queue.
+    @Test func silentConnectionsStayInTheKernel() throws {
+        let fixture = try ServerFixture { config in
+            config.maxConnections = 4
+            config.firstRequestTimeout = .seconds(30)
+        }
+        defer { fixture.stop() }
+        let silent = try (0..<8).map { _ in try fixture.client() }
+        let client = try fixture.client()
+        #expect(try client.get("/hello").status == 200)
+        #expect(fixture.server.connectionCount == 1)
+        // A stalled first head is displaced before anything else once it is in the table.
+        try silent[0].send("GET /hello HTTP/1.1\r\nHo")
+        #expect(waitUntil { fixture.server.connectionCount == 2 })
+    }
+
+    /// A client that sends a byte of its first head and stalls cannot hold a slot against newcomers.
+    @Test func stalledFirstHeadsAreDisplacedToo() throws {
+        let fixture = try ServerFixture { config in
+            config.maxConnections = 2
+            config.firstRequestTimeout = .seconds(30)
+        }
+        defer { fixture.stop() }
+        let stalled = try (0..<2).map { _ in try fixture.client() }
+        for client in stalled { try client.send("G") }
+        #expect(waitUntil { fixture.server.connectionCount == 2 })
+        #expect(try fixture.client().get("/hello").status == 200)
+        #expect(stalled[0].isClosedByPeer())
     }
 
     /// `accept` failing with EMFILE once spun the acceptor (millions of warnings a second):
