@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs clean
+.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs soak clean
 
 deps:
 	@scripts/deps.sh
@@ -52,6 +52,11 @@ bench: bench-http bench-ingest bench-policy bench-runs
 ## wrk against our server (and Hummingbird when HB_ANCHOR_BIN is set); prints JSON lines.
 bench-http: deps
 	Benchmarks/bench-http.sh
+
+## One server (256-descriptor limit) under 5,000 silent connections, 64 SSE streams, 32 slow weight readers
+## and 64 API clients for SOAK_SECONDS (60; ~90 s in all, not in `make test`); prints JSON lines.
+soak: deps
+	scripts/soak.sh
 
 ## wrk posting single preferences into PostgreSQL and SQLite, beside pgbench and SQLite one-row commits.
 bench-ingest: deps

@@ -14,6 +14,9 @@ public struct AppConfiguration: Sendable {
     /// How long a run's lease lasts without a heartbeat before another worker may resume it
     /// (PREFLAB_JOB_LEASE_SECONDS): the longest a crashed run waits before it resumes.
     public var jobLeaseSeconds: Int = 30
+    /// Seconds a new connection has to send its first request head before it is closed
+    /// (--first-request-timeout / PREFLAB_FIRST_REQUEST_TIMEOUT): silent connections cannot fill the table.
+    public var firstRequestTimeout: Double = 5
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultSQLite,
                 workers: Int = 16, logLevel: Logger.Level = .info) {
@@ -28,7 +31,7 @@ public struct AppConfiguration: Sendable {
     /// and validates them all, naming the setting at fault.
     public static func resolve(
         host: String?, port: Int?, database: String?, workers: Int?, logLevel: String?,
-        environment: [String: String]
+        firstRequestTimeout: Double? = nil, environment: [String: String]
     ) throws(ConfigurationError) -> AppConfiguration {
         var config = AppConfiguration()
         if let host = host ?? environment["PREFLAB_HOST"] {
@@ -59,6 +62,18 @@ public struct AppConfiguration: Sendable {
         if let lease = try integer(environment["PREFLAB_JOB_LEASE_SECONDS"], "PREFLAB_JOB_LEASE_SECONDS") {
             guard (1...3600).contains(lease) else { throw ConfigurationError("PREFLAB_JOB_LEASE_SECONDS must be 1...3600, got \(lease)") }
             config.jobLeaseSeconds = lease
+        }
+        let environmentTimeout = try environment["PREFLAB_FIRST_REQUEST_TIMEOUT"].map { text throws(ConfigurationError) -> Double in
+            guard let value = Double(text) else {
+                throw ConfigurationError("PREFLAB_FIRST_REQUEST_TIMEOUT must be a number of seconds, got '\(text)'")
+            }
+            return value
+        }
+        if let timeout = firstRequestTimeout ?? environmentTimeout {
+            guard timeout.isFinite, (0.1...3600).contains(timeout) else {
+                throw ConfigurationError("--first-request-timeout / PREFLAB_FIRST_REQUEST_TIMEOUT must be 0.1...3600 seconds, got \(timeout)")
+            }
+            config.firstRequestTimeout = timeout
         }
         if let level = logLevel ?? environment["PREFLAB_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {

@@ -32,6 +32,8 @@ public final class Application: Sendable {
         self.metrics = metrics
 
         var router = Router(errorMapper: ErrorMapping.logging(logger))
+        // `Expect: 100-continue`: a request without a valid token gets its 401 before sending the body.
+        router.continueCheck = { request in _ = try auth.principal(for: request) }
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(registry: metrics))
         if logger.logLevel <= .debug {
@@ -68,7 +70,12 @@ public final class Application: Sendable {
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
         serverConfiguration.workers = configuration.workers
+        serverConfiguration.firstRequestTimeout = .milliseconds(Int(configuration.firstRequestTimeout * 1000))
         serverConfiguration.parseErrorResponder = { ErrorMapping.response(for: $0) }
+        serverConfiguration.overloadResponder = {
+            Problem(status: .serviceUnavailable, code: "too_many_streams",
+                    detail: "the server is serving as many event streams as it takes; retry after the Retry-After seconds").response
+        }
         server = HTTPServer(configuration: serverConfiguration, responder: router, logger: logger)
         connectionCount.server.withLock { $0 = server }
     }

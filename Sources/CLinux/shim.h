@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <errno.h>
 #include <stddef.h>
+#include <sys/resource.h>
 
 // accept4 is a GNU extension. It is declared here rather than by defining
 // _GNU_SOURCE, which would change the shape of system structs (fd_set) and
@@ -14,3 +15,16 @@ extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 
 static inline int clinux_errno(void) { return errno; }
 static inline int clinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+
+// RLIMIT_NOFILE without the enum-typed resource argument Swift imports awkwardly.
+// Raises the soft limit to the hard one; returns the soft limit in force (-1 if unknown).
+static inline long long clinux_raise_nofile(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (limit.rlim_cur < limit.rlim_max) {
+        struct rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    return limit.rlim_cur == RLIM_INFINITY ? -1 : (long long)limit.rlim_cur;
+}

@@ -72,6 +72,13 @@ public struct HTTPRequestParser: Sendable {
         return true
     }
 
+    /// The head of the request whose body is being received (no body yet); nil between requests
+    /// and while a head is still arriving. Lets a server vet the head before `100 Continue`.
+    public var pendingHead: HTTPRequest? {
+        if case .body(let pending) = state { return pending.request }
+        return nil
+    }
+
     /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compact()

@@ -10,6 +10,8 @@ final class BlockingPool: Sendable {
         let connection: Connection
         /// The request to handle first; nil to just carry on serving buffered bytes.
         let request: HTTPRequest?
+        /// `request` is only a head asking `Expect: 100-continue`: check it, then read its body.
+        var continueCheck = false
     }
 
     private struct Queue {

@@ -37,6 +37,10 @@ public final class HTTPServer: Sendable {
     let nextID = Atomic<UInt64>(1)
     let draining = Atomic<Bool>(false)
     let pool = BlockingPool()
+    /// `configuration.maxConnections`, lowered to fit the open-file limit at start.
+    let maxConnections = Atomic<Int>(0)
+    /// Streamed responses in progress, each on its own thread.
+    let activeStreams = Atomic<Int>(0)
     /// Per-route body limits, asked of the responder once a request's head is parsed.
     let bodyLimit: HTTPRequestParser.BodyLimit
     /// The `Date` value for responses completed off the event loops.
@@ -76,7 +80,10 @@ public final class HTTPServer: Sendable {
 
     /// Binds, listens and starts the acceptor, workers and reaper threads.
     public func start() throws(IOError) {
-        let (fds, port) = try makeListeners(host: configuration.host, port: configuration.port, backlog: 1024)
+        sizeConnectionTable()
+        let deferSeconds = configuration.deferAccept ? Int32(clamping: max(1, configuration.firstRequestTimeout.components.seconds)) : 0
+        let (fds, port) = try makeListeners(host: configuration.host, port: configuration.port, backlog: 1024,
+                                            deferAcceptSeconds: deferSeconds)
         lifecycle.withLock {
             $0.listeners = fds
             $0.port = port
@@ -95,6 +102,21 @@ public final class HTTPServer: Sendable {
         }
         spawn("preflab-reaper") { self.reaperLoop() }
         logger.debug("server started", metadata: ["server.port": "\(port)"])
+    }
+
+    /// Raises the soft open-file limit to the hard one (1,024 is a common soft default) and
+    /// lowers the connection cap to what the limit leaves after the rest of the process
+    /// (store, listeners, logs): past the limit `accept` would fail with EMFILE instead.
+    private func sizeConnectionTable() {
+        let limit = FileLimit.raiseToHard()
+        let cap = FileLimit.connectionCap(configured: configuration.maxConnections, openFileLimit: limit)
+        maxConnections.store(cap, ordering: .relaxed)
+        if cap < configuration.maxConnections {
+            logger.notice("connection cap lowered to fit the open-file limit", metadata: [
+                "connections.max": "\(cap)", "connections.configured": "\(configuration.maxConnections)",
+                "rlimit.nofile": "\(limit)",
+            ])
+        }
     }
 
     /// Begins a graceful shutdown: stop accepting, close idle connections,
@@ -128,75 +150,15 @@ public final class HTTPServer: Sendable {
     /// Number of open connections.
     public var connectionCount: Int { connections.withLock { $0.count } }
 
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    func spawn(_ name: String, stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
         threads.enter()
         let thread = Thread { [threads] in
             body()
             threads.leave()
         }
         thread.name = name
-        thread.stackSize = 1 << 20
+        thread.stackSize = stackSize
         thread.start()
-    }
-
-    // MARK: - Accepting
-
-    private func acceptLoop(listeners: [Int32]) {
-        var pollFDs = listeners.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        pollFDs.append(pollfd(fd: acceptorWakeFD, events: Int16(POLLIN), revents: 0))
-        while !draining.load(ordering: .acquiring) {
-            let ready = poll(&pollFDs, nfds_t(pollFDs.count), 1000)
-            if ready <= 0 { continue }
-            for entry in pollFDs.dropLast() where entry.revents != 0 {
-                acceptAll(listener: entry.fd)
-            }
-        }
-        for fd in listeners { close(fd) }
-        logger.debug("listeners closed")
-    }
-
-    private func acceptAll(listener: Int32) {
-        while true {
-            let fd: Int32
-            do {
-                fd = try syscall("accept4") {
-                    clinux_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-                }
-            } catch {
-                if !error.isWouldBlock, error.errno != ECONNABORTED {
-                    // EMFILE/ENFILE: leave the rest in the backlog until descriptors free up.
-                    logger.warning("accept failed", metadata: ["error": "\(error)"])
-                }
-                return
-            }
-            // Small responses must not wait for Nagle's algorithm.
-            try? setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            register(fd)
-        }
-    }
-
-    private func register(_ fd: Int32) {
-        if connectionCount >= configuration.maxConnections {
-            let reply = Array("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-            _ = reply.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            close(fd)
-            return
-        }
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        var machine = ConnectionStateMachine(idleTimeout: configuration.idleTimeout, readTimeout: configuration.readTimeout)
-        machine.armed(now: .now, partial: false)
-        let connection = Connection(id: id, fd: fd, limits: configuration.limits, bodyLimit: bodyLimit, machine: machine)
-        connections.withLock { $0[id] = connection }
-        let added: Bool = connection.state.withLock { _ in
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
-            event.data.u64 = id
-            return epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0
-        }
-        if !added {
-            connection.state.withLock { $0.closedByOwner() }
-            closeDescriptor(connection)
-        }
     }
 
     // MARK: - Closing

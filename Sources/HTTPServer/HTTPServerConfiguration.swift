@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
 public import HTTP1
 
 /// Settings of an `HTTPServer`; each default is chosen for a service on a small machine.
@@ -14,8 +18,19 @@ public struct HTTPServerConfiguration: Sendable {
     /// Threads for `.blocking` handlers (database commits, model loads), so a
     /// handler that waits never stalls an event loop. Slow clients cost none of them.
     public var workers: Int = 16
-    /// Connections beyond this get `503` and are closed at once.
+    /// Connections beyond this first displace a silent or idle one, else get `503` and are
+    /// closed at once. Lowered at start to what the open-file limit allows (and logged).
     public var maxConnections: Int = 4096
+    /// A new connection must send its first request head within this, or it is closed:
+    /// connections that never send a byte cannot hold the table.
+    public var firstRequestTimeout: Duration = .seconds(5)
+    /// Listen with `TCP_DEFER_ACCEPT` for `firstRequestTimeout`: the kernel hands over a
+    /// connection only once it has sent data, so connections that never send a byte wait in the
+    /// kernel instead of the accept queue and the table, and a fresh health check is not stuck
+    /// behind them.
+    public var deferAccept = true
+    /// Streamed responses running at once, each on a thread of its own; more get `503` with `Retry-After`.
+    public var maxStreams: Int = 256
     /// A keep-alive connection with no request in progress is closed after this.
     public var idleTimeout: Duration = .seconds(60)
     /// A request must arrive completely within this of its first byte, or it gets 408.
@@ -31,6 +46,15 @@ public struct HTTPServerConfiguration: Sendable {
     /// Builds the response for a request that failed to parse; the server adds `Connection: close`.
     public var parseErrorResponder: @Sendable (HTTPParseError) -> ServerResponse = { error in
         .text("\(error.detail)\n", status: error.status)
+    }
+
+    /// Builds the `503` for a stream over `maxStreams`; the server adds `Retry-After`.
+    public var overloadResponder: @Sendable () -> ServerResponse = {
+        .text("too many streams in progress; retry later\n", status: .serviceUnavailable)
+    }
+    /// Accepts one connection from a listener: `accept4` unless a test injects failures.
+    package var accept: @Sendable (Int32) -> Int32 = { listener in
+        clinux_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
     }
 
     public init() {}

@@ -6,11 +6,13 @@ import CLinux
 /// Opens listening sockets for `host`: every address it resolves to, so
 /// `localhost` serves both `127.0.0.1` and `::1`. Port 0 picks a free port,
 /// and later addresses reuse the port the first one got.
-func makeListeners(host: String, port: Int, backlog: Int32) throws(IOError) -> (fds: [Int32], port: Int) {
+func makeListeners(host: String, port: Int, backlog: Int32, deferAcceptSeconds: Int32 = 0) throws(IOError) -> (fds: [Int32], port: Int) {
     // /etc/hosts often maps `localhost` to 127.0.0.1 only; users expect both loopbacks.
     if host == "localhost" {
-        let v4 = try makeListeners(host: "127.0.0.1", port: port, backlog: backlog)
-        guard let v6 = try? makeListeners(host: "::1", port: v4.port, backlog: backlog) else { return v4 }
+        let v4 = try makeListeners(host: "127.0.0.1", port: port, backlog: backlog, deferAcceptSeconds: deferAcceptSeconds)
+        guard let v6 = try? makeListeners(host: "::1", port: v4.port, backlog: backlog, deferAcceptSeconds: deferAcceptSeconds) else {
+            return v4
+        }
         return (v4.fds + v6.fds, v4.port)
     }
     var hints = addrinfo()
@@ -52,6 +54,7 @@ func makeListeners(host: String, port: Int, backlog: Int32) throws(IOError) -> (
                 }
             }
             try syscall("listen") { listen(fd, backlog) }
+            if deferAcceptSeconds > 0 { try setOption(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, deferAcceptSeconds) }
             if boundPort == 0 { boundPort = try localPort(fd) }
         }
         guard !fds.isEmpty else { throw IOError(errno: EADDRNOTAVAIL, function: "listen(\(host))") }

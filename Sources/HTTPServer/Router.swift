@@ -21,9 +21,13 @@ public protocol HTTPResponder: Sendable {
     func execution(for request: HTTPRequest) -> Execution
     /// The largest body this route takes, when it differs from the server's limit.
     func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int?
+    /// Asked when a request sends `Expect: 100-continue`, before its body is read: a response
+    /// here goes out instead of `100 Continue`, and the connection then closes.
+    func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse?
 }
 
 extension HTTPResponder {
+    public func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse? { nil }
     public func execution(for request: HTTPRequest) -> Execution { .blocking }
     public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? { nil }
 }
@@ -70,6 +74,9 @@ public struct Router: HTTPResponder {
 
     private var root = Node()
     private var middleware: [any HTTPMiddleware] = []
+    /// Asked before `100 Continue` for a request whose route exists (the application checks the
+    /// token here); what it throws is answered instead, so the client never sends the body.
+    public var continueCheck: (@Sendable (ServerRequest) throws -> Void)?
     /// Turns thrown errors (including `RoutingError`) into responses.
     public var errorMapper: @Sendable (any Error, ServerRequest) -> ServerResponse
 
@@ -135,6 +142,31 @@ public struct Router: HTTPResponder {
 
     public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? {
         (try? lookup(method: method, rawPath: rawPath).get())?.maxBodyBytes
+    }
+
+    /// An unknown route or method gets its final status before any body is sent; a known one
+    /// is put to `continueCheck`. Either refusal passes through the middleware like any response.
+    public func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse? {
+        var request = head
+        switch match(method: request.method, rawPath: request.http.rawPath) {
+        case .failure:
+            return respond(to: head)
+        case .success(let (_, parameters, pattern)):
+            guard let continueCheck else { return nil }
+            request.parameters = parameters
+            request.route = pattern
+            do {
+                try continueCheck(request)
+                return nil
+            } catch {
+                let refusal = error
+                do {
+                    return try runChain(from: 0, request) { _ in throw refusal }
+                } catch {
+                    return errorMapper(error, request)
+                }
+            }
+        }
     }
 
     private struct Found {

@@ -7,8 +7,9 @@ public struct ServerResponse: Sendable {
         /// A complete body, sent with `Content-Length`.
         case bytes([UInt8])
         /// A body produced while the response is being sent (server-sent events,
-        /// exports), framed with chunked transfer coding. The closure runs on the
-        /// connection's worker thread; it ends the body by returning.
+        /// exports), framed with chunked transfer coding. The closure runs on a stream
+        /// thread of its own (at most `maxStreams` at once; beyond that the request gets
+        /// 503 with `Retry-After`), never on a blocking-pool thread; it ends the body by returning.
         case stream(@Sendable (any ResponseBodyWriter) throws -> Void)
         /// Finished later through the promise; see `ResponsePromise`.
         case deferred(ResponsePromise)
@@ -42,6 +43,16 @@ public protocol ResponseBodyWriter: AnyObject, Sendable {
     func write(_ bytes: [UInt8]) throws
     /// Whether the server is draining: long streams should finish promptly.
     var isShuttingDown: Bool { get }
+    /// Whether the client has gone: seen as soon as it hangs up, not at the next write.
+    var isClosed: Bool { get }
+    /// Calls `wake` once when the client hangs up (at once if it already has), so a
+    /// producer waiting for something to send can stop waiting.
+    func onClose(_ wake: @escaping @Sendable () -> Void)
+}
+
+extension ResponseBodyWriter {
+    public var isClosed: Bool { false }
+    public func onClose(_ wake: @escaping @Sendable () -> Void) {}
 }
 
 /// One server-sent event (WHATWG HTML §9.2), serialised with `bytes`.

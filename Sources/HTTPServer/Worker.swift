@@ -34,9 +34,13 @@ extension HTTPServer {
             for index in 0..<Int(ready) {
                 let id = events[index].data.u64
                 if id == 0 { return }  // stop event: level-triggered, so it reaches every loop
-                guard let connection = connections.withLock({ $0[id] }),
-                    connection.state.withLock({ $0.claimed() })
-                else { continue }  // closed by the reaper meanwhile
+                guard let connection = connections.withLock({ $0[id] }) else { continue }  // closed meanwhile
+                if let notice = connection.hangUp.withLock({ $0 }) {
+                    // A stream's client hung up: its thread still owns the connection, and stops at once.
+                    notice.fire()
+                    continue
+                }
+                guard connection.state.withLock({ $0.claimed() }) else { continue }  // closed by the reaper meanwhile
                 serve(connection, context, onPool: false)
             }
         }
@@ -47,12 +51,14 @@ extension HTTPServer {
         let context = WorkerContext()
         while let job = pool.next() {
             if let request = job.request {
-                switch handle(request, on: job.connection, context) {
+                let outcome = job.continueCheck
+                    ? answerExpectation(request, on: job.connection, context) : handle(request, on: job.connection, context)
+                switch outcome {
                 case .close:
                     finish(job.connection)
                     continue
                 case .suspended:
-                    continue  // the promise's completion owns the connection now
+                    continue  // a promise, a stream thread or an event loop owns the connection now
                 case .keepOpen:
                     break
                 }
@@ -61,9 +67,19 @@ extension HTTPServer {
         }
     }
 
-    /// Owns `connection` until it is re-armed, closed, or handed to the pool.
+    /// Owns `connection` until it is re-armed, parked, closed, or handed to the pool or a stream.
     private func serve(_ connection: Connection, _ context: WorkerContext, onPool: Bool) {
         var lastReadFilledBuffer = !onPool
+        if !connection.outbox.isEmpty {
+            switch flushOutbox(connection) {
+            case .parked: return
+            case .failed: return finish(connection)
+            case .sent:
+                if connection.closeAfterFlush { return finish(connection) }
+                // Pipelined bytes still in the socket make the level-triggered re-arm fire at once.
+                lastReadFilledBuffer = false
+            }
+        }
         while true {
             let event: HTTPParserEvent
             do {
@@ -71,11 +87,14 @@ extension HTTPServer {
             } catch {
                 var response = configuration.parseErrorResponder(error)
                 response.headers.replaceOrAdd(name: "Connection", value: "close")
-                _ = try? write(response, for: nil, keepAlive: false, to: connection, output: &context.output, date: context.dateCache.current())
+                guard case .bytes(let body) = response.body else { return finish(connection) }
+                frame(response, body, for: nil, keepAlive: false, into: &context.output, date: context.dateCache.current())
+                if deliver(context.output, on: connection, closeAfter: true, trySendNow: true) == .parked { return }
                 return finish(connection)
             }
             switch event {
             case .request(let request):
+                connection.headSeen = true
                 if !onPool, responder.execution(for: request) == .blocking {
                     if pool.submit(BlockingPool.Job(connection: connection, request: request)) { return }
                     return finish(connection)  // stopping
@@ -83,11 +102,20 @@ extension HTTPServer {
                 switch handle(request, on: connection, context) {
                 case .keepOpen: continue
                 case .close: return finish(connection)
-                case .suspended: return  // the promise's completion owns the connection now
+                case .suspended: return
                 }
             case .continueExpected:
-                let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-                guard (try? writeAll(interim, to: connection.fd)) != nil else { return finish(connection) }
+                guard let head = connection.parser.pendingHead else { continue }
+                connection.headSeen = true
+                if !onPool, responder.execution(for: head) == .blocking {
+                    if pool.submit(BlockingPool.Job(connection: connection, request: head, continueCheck: true)) { return }
+                    return finish(connection)
+                }
+                switch answerExpectation(head, on: connection, context) {
+                case .keepOpen: continue
+                case .close: return finish(connection)
+                case .suspended: return
+                }
             case .needMoreData:
                 // A short read drained the socket; epoll is level-triggered, so re-arming
                 // is enough and saves the read that would only say EAGAIN.
@@ -110,139 +138,111 @@ extension HTTPServer {
     /// What became of a connection after a request.
     enum HandleOutcome {
         case keepOpen, close
-        /// The response is deferred; its completion writes it and carries on with the connection.
+        /// A promise, a stream thread or an event loop (sending the rest) owns the connection now.
         case suspended
     }
 
-    /// Runs the handler and writes its response.
+    /// Runs the handler and sends its response.
     private func handle(_ request: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
         let response = responder.respond(to: ServerRequest(http: request))
-        if case .deferred(let promise) = response.body {
-            promise.whenComplete { [self] final in resume(connection, after: request, with: final) }
-            return .suspended
-        }
-        let keepAlive = request.keepAlive && !isClosing(connection)
-        do {
-            try write(response, for: request, keepAlive: keepAlive, to: connection, output: &context.output, date: context.dateCache.current())
-        } catch {
-            return .close
-        }
-        return keepAlive ? .keepOpen : .close
+        let outcome = sendResponse(response, for: request, on: connection, output: &context.output,
+                                   date: context.dateCache.current(), trySendNow: true)
+        // A large download leaves the scratch buffer shared with the parked outbox: start afresh.
+        if context.output.capacity > 1 << 20 { context.output = [] }
+        return outcome
     }
 
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1): `100 Continue` only once the route exists and the
+    /// responder accepts the head (the application checks the token; the parser already checked
+    /// the declared length against the route's limit). Otherwise the final response goes first,
+    /// and the connection closes with the body unread.
+    private func answerExpectation(_ head: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
+        if let refusal = responder.refusalBeforeContinue(for: ServerRequest(http: head)) {
+            var last = head
+            last.keepAlive = false
+            return sendResponse(refusal, for: last, on: connection, output: &context.output, date: context.dateCache.current(),
+                        trySendNow: true)
+        }
+        switch deliver(Self.continueBytes, on: connection, closeAfter: false, trySendNow: true) {
+        case .sent: return .keepOpen
+        case .parked: return .suspended
+        case .failed: return .close
+        }
+    }
+
+    private static let continueBytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
     /// Decided after the handler: a shutdown that began meanwhile makes this the last response.
-    private func isClosing(_ connection: Connection) -> Bool {
+    func isClosing(_ connection: Connection) -> Bool {
         connection.state.withLock { $0.closeAfterResponse } || draining.load(ordering: .relaxed)
     }
 
-    /// Writes a deferred response on the thread that completed it, then hands the
-    /// connection back to epoll — or to the pool when pipelined bytes are already buffered.
-    private func resume(_ connection: Connection, after request: HTTPRequest, with response: ServerResponse) {
-        let keepAlive = request.keepAlive && !isClosing(connection)
-        var output: [UInt8] = []
-        output.reserveCapacity(1024)
-        do {
-            try write(response, for: request, keepAlive: keepAlive, to: connection, output: &output, date: sharedDate.withLock { $0.current() })
-        } catch {
-            return finish(connection)
-        }
-        guard keepAlive else { return finish(connection) }
-        if connection.parser.hasPartialRequest {
-            if !pool.submit(BlockingPool.Job(connection: connection, request: nil)) { finish(connection) }
-        } else {
-            rearm(connection)
+    /// Sends a response without ever blocking the calling thread: bytes the socket does not
+    /// take at once are parked for an event loop to send on EPOLLOUT (so a slow reader holds
+    /// no pool thread), a stream gets a thread of its own, a deferred response comes back
+    /// here when complete. `trySendNow` false parks everything: for threads that must not
+    /// touch sockets at all.
+    func sendResponse(_ response: ServerResponse, for request: HTTPRequest, on connection: Connection, output: inout [UInt8],
+              date: String, trySendNow: Bool) -> HandleOutcome {
+        switch response.body {
+        case .deferred(let promise):
+            promise.whenComplete { [self] final in resume(connection, after: request, with: final) }
+            return .suspended
+        case .stream(let produce):
+            return startStream(response, produce, for: request, on: connection, date: date, trySendNow: trySendNow)
+        case .bytes(let body):
+            let keepAlive = request.keepAlive && !isClosing(connection)
+            frame(response, body, for: request, keepAlive: keepAlive, into: &output, date: date)
+            switch deliver(output, on: connection, closeAfter: !keepAlive, trySendNow: trySendNow) {
+            case .sent: return keepAlive ? .keepOpen : .close
+            case .parked: return .suspended
+            case .failed: return .close
+            }
         }
     }
 
-    /// Frames and sends a response: `Content-Length` for bytes, chunked for
-    /// streams (close-delimited for HTTP/1.0 clients, which cannot read chunks).
-    private func write(_ response: ServerResponse, for request: HTTPRequest?, keepAlive: Bool, to connection: Connection,
-                       output: inout [UInt8], date: String) throws(IOError) {
+    /// A deferred response completed, on whichever thread completed it — the group commit's
+    /// completion thread, which must never wait on a client: the response is framed here and
+    /// handed to an event loop, which sends it and carries on with the connection.
+    private func resume(_ connection: Connection, after request: HTTPRequest, with response: ServerResponse) {
+        var output: [UInt8] = []
+        switch sendResponse(response, for: request, on: connection, output: &output, date: sharedDate.withLock { $0.current() },
+                    trySendNow: false) {
+        case .suspended: break
+        case .close: finish(connection)
+        case .keepOpen: rearm(connection)
+        }
+    }
+
+    /// Frames a byte response with `Content-Length` into `output`.
+    func frame(_ response: ServerResponse, _ body: [UInt8], for request: HTTPRequest?, keepAlive: Bool, into output: inout [UInt8],
+               date: String) {
         var headers = response.headers
         headers.replaceOrAdd(name: "Date", value: date)
-        let http10 = request?.version == .http1_0
         if !keepAlive {
             headers.replaceOrAdd(name: "Connection", value: "close")
-        } else if http10 {
+        } else if request?.version == .http1_0 {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
-        let bodyless = request?.method == .head || response.status.code == 204 || response.status.code == 304
-            || response.status.code < 200
+        let code = response.status.code
+        if code != 204 && code >= 200 {
+            headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+        }
         output.removeAll(keepingCapacity: true)
-        switch response.body {
-        case .bytes(let body):
-            if response.status.code != 204 && response.status.code >= 200 {
-                headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
-            }
-            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &output)
-            if !bodyless { output.append(contentsOf: body) }
-            try writeAll(output, to: connection.fd)
-        case .stream(let produce):
-            let chunked = !http10
-            if chunked {
-                headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-            } else {
-                headers.replaceOrAdd(name: "Connection", value: "close")
-            }
-            headers.remove(name: "Content-Length")
-            HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &output)
-            try writeAll(output, to: connection.fd)
-            if bodyless { return }
-            let writer = SocketBodyWriter(server: self, fd: connection.fd, chunked: chunked)
-            do {
-                try produce(writer)
-            } catch let error as IOError {
-                throw error
-            } catch {
-                // The stream's own failure: end the body abruptly so the client sees it incomplete.
-                throw IOError(errno: ECONNABORTED, function: "stream")
-            }
-            if chunked {
-                try writeAll(Array("0\r\n\r\n".utf8), to: connection.fd)
-            } else {
-                throw IOError(errno: ECONNABORTED, function: "close-delimited body ends by closing")
-            }
-        case .deferred:
-            // A promise completed with another deferred response: a handler bug, answered as such.
-            var headers = headers
-            headers.replaceOrAdd(name: "Content-Length", value: "0")
-            headers.replaceOrAdd(name: "Connection", value: "close")
-            HTTPResponseSerializer.writeHead(status: .internalServerError, headers: headers, into: &output)
-            try writeAll(output, to: connection.fd)
-            throw IOError(errno: EINVAL, function: "nested deferred response")
-        }
+        HTTPResponseSerializer.writeHead(status: response.status, headers: headers, into: &output)
+        let bodyless = request?.method == .head || code == 204 || code == 304 || code < 200
+        if !bodyless { output.append(contentsOf: body) }
     }
 
-    /// Sends everything, waiting (up to the write timeout) when the socket buffer is full.
-    func writeAll(_ bytes: [UInt8], to fd: Int32) throws(IOError) {
-        var offset = 0
-        let timeout = configuration.writeTimeout
-        let timeoutMS = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { raw in
-                send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent >= 0 {
-                offset += sent
-                continue
-            }
-            let code = errno
-            if code == EINTR { continue }
-            guard code == EAGAIN || code == EWOULDBLOCK else { throw IOError(errno: code, function: "send") }
-            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = try syscall("poll") { poll(&entry, 1, timeoutMS) }
-            if ready == 0 { throw IOError(errno: ETIMEDOUT, function: "send") }
-        }
-    }
-
-    private func rearm(_ connection: Connection) {
+    func rearm(_ connection: Connection) {
         let partial = connection.parser.hasPartialRequest
+        let headSeen = connection.headSeen || connection.parser.pendingHead != nil
         let closeNow: Bool = connection.state.withLock { machine in
             if machine.closeAfterResponse && !partial {
                 machine.closedByOwner()
                 return true
             }
-            machine.armed(now: .now, partial: partial)
+            machine.armed(now: .now, partial: partial, headSeen: headSeen)
             var event = epoll_event()
             event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
             event.data.u64 = connection.id
@@ -255,37 +255,9 @@ extension HTTPServer {
         if closeNow { closeDescriptor(connection) }
     }
 
-    private func finish(_ connection: Connection) {
+    func finish(_ connection: Connection) {
         connection.state.withLock { $0.closedByOwner() }
         closeDescriptor(connection)
-    }
-}
-
-/// Streams a response body straight to the socket, one chunk per write.
-final class SocketBodyWriter: ResponseBodyWriter, @unchecked Sendable {
-    // Used only on the worker thread that owns the connection while the stream runs.
-    private let server: HTTPServer
-    private let fd: Int32
-    private let chunked: Bool
-
-    init(server: HTTPServer, fd: Int32, chunked: Bool) {
-        self.server = server
-        self.fd = fd
-        self.chunked = chunked
-    }
-
-    var isShuttingDown: Bool { server.draining.load(ordering: .relaxed) }
-
-    func write(_ bytes: [UInt8]) throws {
-        guard !bytes.isEmpty else { return }
-        if chunked {
-            var framed: [UInt8] = []
-            framed.reserveCapacity(bytes.count + 12)
-            HTTPResponseSerializer.writeChunk(bytes, into: &framed)
-            try server.writeAll(framed, to: fd)
-        } else {
-            try server.writeAll(bytes, to: fd)
-        }
     }
 }
 

@@ -36,12 +36,15 @@ struct Serve: ParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (PREFLAB_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(help: "Seconds a new connection has to send its first request head (PREFLAB_FIRST_REQUEST_TIMEOUT; default 5).")
+    var firstRequestTimeout: Double?
+
     func run() throws {
         let config: AppConfiguration
         do {
             config = try AppConfiguration.resolve(
                 host: host, port: port, database: database, workers: workers, logLevel: logLevel,
-                environment: ProcessInfo.processInfo.environment)
+                firstRequestTimeout: firstRequestTimeout, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw ValidationError(error.message)
         }

@@ -37,3 +37,26 @@ import Testing
         }
     }
 }
+
+/// The first-request deadline: flag over variable over default, and out-of-range values named.
+@Suite struct FirstRequestTimeoutConfigurationTests {
+    @Test func flagThenEnvironmentThenDefault() throws {
+        let none = try AppConfiguration.resolve(host: nil, port: nil, database: nil, workers: nil, logLevel: nil, environment: [:])
+        #expect(none.firstRequestTimeout == 5)
+        let environment = ["PREFLAB_FIRST_REQUEST_TIMEOUT": "2.5"]
+        let fromEnvironment = try AppConfiguration.resolve(host: nil, port: nil, database: nil, workers: nil, logLevel: nil,
+                                                           environment: environment)
+        #expect(fromEnvironment.firstRequestTimeout == 2.5)
+        let fromFlag = try AppConfiguration.resolve(host: nil, port: nil, database: nil, workers: nil, logLevel: nil,
+                                                    firstRequestTimeout: 1, environment: environment)
+        #expect(fromFlag.firstRequestTimeout == 1)
+    }
+
+    @Test(arguments: ["0", "-1", "nan", "abc", "100000"])
+    func badValuesNameTheSetting(value: String) {
+        #expect(throws: ConfigurationError.self) {
+            _ = try AppConfiguration.resolve(host: nil, port: nil, database: nil, workers: nil, logLevel: nil,
+                                             environment: ["PREFLAB_FIRST_REQUEST_TIMEOUT": value])
+        }
+    }
+}

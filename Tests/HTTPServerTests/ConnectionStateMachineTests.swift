@@ -77,3 +77,40 @@ import Testing
         #expect({ () -> Bool in receiving.forceClosed() }())
     }
 }
+
+/// The first-request deadline and which connections may be displaced.
+@Suite struct ConnectionAdmissionTests {
+    let t0 = ContinuousClock.now
+
+    @Test func newConnectionMustSendItsFirstHeadBeforeTheDeadline() {
+        var m = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(30), firstRequestTimeout: .seconds(5), accepted: t0)
+        m.armed(now: t0, partial: false, headSeen: false)
+        #expect(m.evictable == .silent)
+        #expect({ () -> Bool in m.claimed() }())
+        // Part of a head arrived: still the first-request deadline, not the read timeout.
+        m.armed(now: t0 + .seconds(1), partial: true, headSeen: false)
+        #expect(m.evictable == .unfinishedFirstHead)
+        #expect(m.timeoutChecked(now: t0 + .seconds(5)) == .closeWithTimeout)
+    }
+
+    @Test func aServedConnectionIsIdleAndKeepsTheIdleTimeout() {
+        var m = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(30), firstRequestTimeout: .seconds(5), accepted: t0)
+        m.armed(now: t0, partial: false, headSeen: false)
+        #expect({ () -> Bool in m.claimed() }())
+        m.armed(now: t0 + .seconds(1), partial: false, headSeen: true)
+        #expect(m.evictable == .idle)
+        #expect(m.waitingSince == t0 + .seconds(1))
+        #expect(m.timeoutChecked(now: t0 + .seconds(30)) == .none)
+        #expect({ () -> Bool in m.evicted() }())
+        #expect(m.phase == .closed)
+    }
+
+    @Test func parkedOutputTimesOutWithoutProgressAndIsNotEvictable() {
+        var m = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(30))
+        m.parked(now: t0, writeTimeout: .seconds(10))
+        #expect(m.evictable == nil)
+        #expect({ () -> Bool in !m.shutdownRequested() }())
+        #expect(m.timeoutChecked(now: t0 + .seconds(9)) == .none)
+        #expect(m.timeoutChecked(now: t0 + .seconds(10)) == .closeQuietly)
+    }
+}

@@ -56,6 +56,43 @@ import Testing
         #expect(final.text == "body")
     }
 
+    /// `100 Continue` only for a request the server will take: an unknown route, a refused
+    /// head (here: no token) or a body over the route's limit gets its final status first,
+    /// and the client never sends the body.
+    @Test(arguments: [
+        ("POST /nowhere HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n", 404),
+        ("PUT /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n", 405),
+        ("POST /guarded HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n", 401),
+        ("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\nExpect: 100-continue\r\n\r\n", 413),
+    ])
+    func expectContinueIsRefusedWithTheFinalStatusFirst(request: String, status: Int) throws {
+        struct Unauthenticated: Error {}
+        let fixture = try ServerFixture { config in
+            config.limits = HTTPLimits(maxRequestLineBytes: 256, maxHeaderCount: 10, maxHeaderBytes: 512, maxBodyBytes: 1024)
+        } routes: { router in
+            router.post("/guarded") { request in .text("took \(request.body.count) bytes") }
+            router.continueCheck = { request in
+                if request.route == "/guarded", request.headers["authorization"] == nil { throw Unauthenticated() }
+            }
+            router.errorMapper = { error, request in
+                error is Unauthenticated ? .text("no token\n", status: .unauthorized) : Router.plainErrorMapper(error, request)
+            }
+        }
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        try client.send(request)
+        let response = try client.readResponse()
+        #expect(response.status == status)
+        #expect(response.header("connection") == "close")
+        #expect(client.isClosedByPeer())
+
+        let allowed = try fixture.client()
+        try allowed.send("POST /guarded HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try allowed.readResponse().status == 100)
+        try allowed.send("body")
+        #expect(try allowed.readResponse().text == "took 4 bytes")
+    }
+
     @Test func headHasLengthButNoBody() throws {
         let fixture = try ServerFixture()
         defer { fixture.stop() }
@@ -176,15 +213,29 @@ import Testing
         }
     }
 
-    @Test func connectionsBeyondTheMaximumGet503() throws {
+    /// A full table admits a new client by closing the longest-idle keep-alive connection;
+    /// only when every connection has a request in progress does the newcomer get 503.
+    @Test func connectionsBeyondTheMaximumDisplaceIdleOnesElseGet503() throws {
         let fixture = try ServerFixture { $0.maxConnections = 2 }
         defer { fixture.stop() }
         let first = try fixture.client(), second = try fixture.client()
         #expect(try first.get("/hello").status == 200)
         #expect(try second.get("/hello").status == 200)
         let third = try fixture.client()
-        #expect(try third.readResponse().status == 503)
-        #expect(third.isClosedByPeer())
+        #expect(try third.get("/hello").status == 200)
+        #expect(first.isClosedByPeer())
+        #expect(try second.get("/hello").status == 200)
+
+        // Both remaining connections now hold half a request: nothing may be displaced.
+        try second.send("GET /hello HTTP/1.1\r\nHo")
+        try third.send("GET /hello HTTP/1.1\r\nHo")
+        let fourth = try fixture.client()
+        let refused = try fourth.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused.header("retry-after") != nil)
+        #expect(fourth.isClosedByPeer())
+        try second.send("st: t\r\n\r\n")
+        #expect(try second.readResponse().status == 200)
     }
 
     @Test func servesIPv6Loopback() throws {

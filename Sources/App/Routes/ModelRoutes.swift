@@ -84,7 +84,7 @@ struct ModelRoutes {
             response.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(record.id).safetensors\"")
             return response
         })
-        router.post("/v1/models/:id/generate", handler: auth.require(Roles.everyone) { request, _ in
+        router.post("/v1/models/:id/generate", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             let record = try Self.record(request, database)
             let object = try JSONObject.object(try JSONObject.parse(request.body), path: "")
             try object.rejectUnknown(["prompts", "max_new_tokens", "temperature", "top_k", "top_p", "seed", "stop_at_eos"])
@@ -115,9 +115,9 @@ struct ModelRoutes {
                                finishReason: completion.endedWithEOS ? "eos" : "length")
             }
             return try JSONResponse.make(["items": items])
-        })
+        }))
         // Log-probabilities of responses given prompts (response tokens only, EOS included), summed and per token.
-        router.post("/v1/models/:id/logprobs", handler: auth.require(Roles.everyone) { request, _ in
+        router.post("/v1/models/:id/logprobs", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             let record = try Self.record(request, database)
             let body = try CreateBody.parse(request.body, maxItems: 256)
             let tokenizer = ByteTokenizer()
@@ -134,10 +134,10 @@ struct ModelRoutes {
             }
             let items = scores.sum.indices.map { LogProbBody(sum: Double(scores.sum[$0]), mean: Double(scores.mean[$0]), tokens: scores.count[$0]) }
             return try JSONResponse.make(["items": items])
-        })
+        }))
         // Reward models and critics: the scalar head's value per sequence (at its last token, as TRL's
         // reward models read it) and, for critics, per response token.
-        router.post("/v1/models/:id/values", handler: auth.require(Roles.everyone) { request, _ in
+        router.post("/v1/models/:id/values", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             let record = try Self.record(request, database)
             guard LoadedModel.valueKinds.contains(record.kind) else {
                 throw AppError(.unprocessableContent, code: "no_value_head", detail: "\(record.id) is a \(record.kind); values come from reward models and critics")
@@ -163,7 +163,23 @@ struct ModelRoutes {
                 return ValueBody(value: Double(perSequence[i]), tokenValues: record.kind == "critic" ? tokens : nil)
             }
             return try JSONResponse.make(["items": items])
-        })
+        }))
+    }
+
+    /// A model call over the model's bound (``ModelCache/Busy``) is answered 503 with `Retry-After`
+    /// at once, rather than waiting for the model on a blocking-pool thread.
+    static func answeringBusy(_ handler: @escaping RequestHandler) -> RequestHandler {
+        { request in
+            do {
+                return try handler(request)
+            } catch let busy as ModelCache.Busy {
+                let error = AppError(.serviceUnavailable, code: "model_busy",
+                                     detail: "model \(busy.modelID) already has \(busy.limit) calls running or waiting; retry shortly")
+                var response = ErrorMapping.response(for: error, request: request)
+                response.headers.replaceOrAdd(name: "Retry-After", value: "1")
+                return response
+            }
+        }
     }
 
     static func checkContext(_ prompts: [[Int32]], _ responses: [[Int32]], _ context: Int, _ body: CreateBody) throws {
@@ -241,15 +257,27 @@ final class ModelCache: Sendable {
     private final class Entry: Sendable {
         // A GPT keeps activations for its backward pass, so one thread uses it at a time.
         let model: Mutex<LoadedModel>
+        /// Calls running on the model or waiting for it, each holding a blocking-pool thread.
+        let callers = Atomic<Int>(0)
         init(_ model: sending LoadedModel) { self.model = Mutex(model) }
+    }
+
+    /// A model already has `limit` calls running or waiting: the caller should retry later.
+    struct Busy: Error, Sendable {
+        let modelID: String
+        let limit: Int
     }
 
     private let entries = Mutex<[String: (entry: Entry, used: UInt64)]>([:])
     private let clock = Atomic<UInt64>(0)
     private let capacity: Int
+    /// Calls one model takes at once (one runs, the rest wait); more get ``Busy``, so calls
+    /// queued on one model cannot take every pool thread.
+    let maxCallersPerModel: Int
 
-    init(capacity: Int = 4) {
+    init(capacity: Int = 4, maxCallersPerModel: Int = 4) {
         self.capacity = capacity
+        self.maxCallersPerModel = max(1, maxCallersPerModel)
     }
 
     func with<T: Sendable>(_ record: ModelRecord, database: Database, _ body: (LoadedModel) throws -> T) throws -> T {
@@ -277,6 +305,11 @@ final class ModelCache: Sendable {
                 }
             }
         }
+        guard entry.callers.add(1, ordering: .relaxed).newValue <= maxCallersPerModel else {
+            entry.callers.subtract(1, ordering: .relaxed)
+            throw Busy(modelID: record.id, limit: maxCallersPerModel)
+        }
+        defer { entry.callers.subtract(1, ordering: .relaxed) }
         return try entry.model.withLock { model in try body(model) }
     }
 }

@@ -100,7 +100,8 @@ struct RunRoutes {
 
 /// The server-sent events of one run: a `metrics` event per step (its id is the step, so a client
 /// that reconnects with `Last-Event-ID` misses nothing), and a `status` event whenever the status
-/// changes. The stream ends after the final status.
+/// changes. The stream ends after the final status. It runs on a stream thread of the server's
+/// own (not a blocking-pool thread) and sleeps on the run signal between events.
 struct RunEventStream {
     let runID: String
     var after: Int
@@ -113,7 +114,9 @@ struct RunEventStream {
     mutating func run(_ writer: any ResponseBodyWriter) throws {
         var lastStatus: String?
         var lastWrite = Date()
-        while !writer.isShuttingDown {
+        // A client that hangs up ends the wait below at once, not at the next keep-alive write.
+        writer.onClose { [signal] in signal.notify() }
+        while !writer.isShuttingDown, !writer.isClosed {
             let seen = signal.current
             // Status first: if it is final, every metric was stored before it, so the steps read next are all of them.
             let (run, steps) = try database.read { connection in

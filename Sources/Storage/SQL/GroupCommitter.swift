@@ -9,10 +9,13 @@ import Synchronization
 /// survives `kill -9` — and one fsync serves many requests.
 ///
 /// Each writer hands its committed batch to a completion thread of its own, so
-/// answering a batch's callers (which sends their HTTP responses) overlaps the
-/// next batch's statements and fsync instead of delaying them: on SQLite, whose
-/// single writer is the ceiling of the whole service, that is the difference
-/// between sending and committing in turn and doing both at once.
+/// answering a batch's callers overlaps the next batch's statements and fsync
+/// instead of delaying them: on SQLite, whose single writer is the ceiling of the
+/// whole service, that is the difference between answering and committing in turn
+/// and doing both at once. A completion must never wait on anything outside the
+/// process: the HTTP server's deferred responses only frame the response there and
+/// hand the connection to an event loop, so a client that does not read its
+/// response cannot stall the batches behind it.
 final class GroupCommitter: Sendable {
     /// A write waiting for its transaction. The writer thread sets `outcome`; once the
     /// transaction holding it has committed or failed, its completion thread calls `complete`.
