@@ -23,7 +23,7 @@ import TestSupport
         #expect(try unknown.readResponse().status == 404)
 
         let allowed = try app.client()
-        try allowed.send("POST /v1/models/upload?name=x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n"
+        try allowed.send("POST /v1/models/upload?name=x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\nContent-Type: application/octet-stream\r\n"
                          + "Authorization: Bearer \(app.tokens["researcher"] ?? "")\r\n\r\n")
         #expect(try allowed.readResponse().status == 100)
         try allowed.send("junk")
