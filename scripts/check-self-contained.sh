@@ -7,7 +7,7 @@
 # The patterns are written with bracket expressions ([.], [k]) so that this file does not match itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PATTERN='[.][.]/shared|/wor[k]/|/hom[e]/|/roo[t]/|/User[s]/|DESIG[N][.]md|algorithm[s][.]md'
+PATTERN='[.][.]/shared|/wor[k]/|/hom[e]/|/roo[t]/|/User[s]/|DESIG[N][.]md|algorithm[s][.]md|machin[e][.]md|aesthetic[s][.]md|ecosyste[m][.]md'
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   hits=$(git grep --untracked -n -I -E "$PATTERN" -- . ':!*.safetensors' || true)

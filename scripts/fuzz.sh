@@ -10,7 +10,7 @@ shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(HTTP1Fuzz JSONFuzz SafetensorsFuzz)
 cd "$(dirname "$0")/.."
-# The Swift backtracer confuses ASan; libFuzzer does its own reporting (machine.md §4).
+# The Swift backtracer confuses ASan (it intercepts the crash signal first); libFuzzer does its own reporting.
 export SWIFT_BACKTRACE=enable=no
 for TARGET in "${TARGETS[@]}"; do
   case "$TARGET" in

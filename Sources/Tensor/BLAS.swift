@@ -3,7 +3,7 @@ import CBLAS
 /// Row-major single-precision GEMM through OpenBLAS.
 ///
 /// On first use OpenBLAS is set to one thread: with two cores, OpenBLAS's own spinning worker
-/// threads and our Dispatch chunks would fight over the same cores (machine.md §6). Large GEMMs are
+/// threads and our Dispatch chunks would fight over the same cores (docs/ARCHITECTURE.md §5). Large GEMMs are
 /// instead split by rows of the output across ``Parallel/workers``.
 public enum BLAS {
     private static let singleThreaded: Bool = {

@@ -86,19 +86,6 @@ struct DatasetRoutes {
         })
     }
 
-    /// Every preference matching `filter`, read a page at a time: for training data, which
-    /// needs them all. Exports and statistics stream instead.
-    static func all(_ filter: PreferenceFilter, database: Database) throws -> [Preference] {
-        var out: [Preference] = []
-        var cursor: String?
-        repeat {
-            let page = try database.read { try PreferenceRepository.list(filter, after: cursor, limit: 1000, on: $0) }
-            out += page.items
-            cursor = page.nextPageToken.flatMap(PageToken.decode)
-        } while cursor != nil
-        return out
-    }
-
     static func exportOptions(_ request: ServerRequest) throws -> (format: TRLExportFormat, ties: TiePolicy) {
         let format = try flag(request, "format", values: TRLExportFormat.allCases.map(\.rawValue)).flatMap(TRLExportFormat.init(rawValue:))
         let ties = try flag(request, "ties", values: TiePolicy.allCases.map(\.rawValue)).flatMap(TiePolicy.init(rawValue:))
