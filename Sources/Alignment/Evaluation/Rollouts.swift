@@ -23,7 +23,7 @@ enum Seeds {
     }
 
     static let evaluation: UInt64 = 1, dataset: UInt64 = 2, batch: UInt64 = 3, sampling: UInt64 = 4
-    static let labels: UInt64 = 5, prompts: UInt64 = 6, opponent: UInt64 = 7
+    static let labels: UInt64 = 5, prompts: UInt64 = 6, opponent: UInt64 = 7, critic: UInt64 = 8
 }
 
 enum Rollouts {

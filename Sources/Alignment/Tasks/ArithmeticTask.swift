@@ -7,7 +7,7 @@ public import Policy
 ///
 /// The SFT data mixes correct and off-by-one/two answers (2 : 2 : 1), so the reference is mediocre and the
 /// oracle has room to pull it towards the truth.
-public struct ArithmeticTask: TextTask {
+public struct ArithmeticTask: RewardTask {
     /// Sharpness k of the oracle, per unit of distance.
     public var sharpness: Double = 2.0
     /// Distance charged to a malformed answer.
@@ -48,6 +48,14 @@ public struct ArithmeticTask: TextTask {
     public var sftConfig: SFTConfig { SFTConfig(steps: 150, batchSize: 32, learningRate: 3e-3, seed: 11) }
 
     public var sampling: SamplingParameters { SamplingParameters(temperature: 1, maxNewTokens: 4, stopAtEOS: true) }
+
+    /// The oracle's reward `−k·|x − t|` (a malformed answer counts as ``malformedDistance`` away), so that
+    /// `P(x ≻ y) = σ(r(x) − r(y))`; 0 for a prompt that is not `a+b=`.
+    public func reward(prompt: String, response: String) -> Double {
+        guard let truth = ArithmeticOracle.truth(prompt) else { return 0 }
+        let distance = ArithmeticOracle.value(response).map { Double(abs($0 - truth)) } ?? malformedDistance
+        return -sharpness * distance
+    }
 
     /// Every integer 0…20: the best response (the sum) is always among them.
     public func candidateResponses(prompt: String) -> [String] {

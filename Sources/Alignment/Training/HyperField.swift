@@ -51,6 +51,8 @@ enum HyperRule: Sendable {
     case count(minimum: Int, maximum: Int)
     /// One of the listed strings.
     case choice([String])
+    /// `true` or `false`.
+    case flag
 
     func check(_ value: HyperValue, field: String) throws(TrainingSpecError) {
         switch (self, value) {
@@ -71,8 +73,12 @@ enum HyperRule: Sendable {
             }
         case (.number, _), (.count, _):
             throw TrainingSpecError(field: field, message: "must be a number")
+        case (.flag, .bool):
+            break
         case (.choice, _):
             throw TrainingSpecError(field: field, message: "must be a string")
+        case (.flag, _):
+            throw TrainingSpecError(field: field, message: "must be true or false")
         }
     }
 }
@@ -116,6 +122,13 @@ struct HyperField<Root> {
         HyperField(key: key, rule: .choice(E.allCases.map(\.rawValue)), read: { root, value in
             if case .string(let s) = value, let e = E(rawValue: s) { root[keyPath: path] = e }
         }, write: { .string($0[keyPath: path].rawValue) })
+    }
+
+    /// A boolean.
+    static func flag(_ key: String, _ path: WritableKeyPath<Root, Bool>) -> Self {
+        HyperField(key: key, rule: .flag, read: { root, value in
+            if case .bool(let b) = value { root[keyPath: path] = b }
+        }, write: { .bool($0[keyPath: path]) })
     }
 
     /// The same field on a set that holds `Root` at `path` (shared groups such as the optimiser's).

@@ -54,7 +54,7 @@ extension TrainingRun {
         case .sppo(let h): h.samplesPerPrompt
         case .inpo(let h): h.samplesPerPrompt
         case .nashMP(let h): h.samplesPerPrompt
-        case .sft, .dpo, .nashMD: 2
+        case .sft, .dpo, .nashMD, .ppo, .rloo, .grpo: 2
         }
     }
 

@@ -123,8 +123,9 @@ extension TrainingRun {
             })
         case .dpo(let h):
             return dpoValue(h, againstReference)
-        case .sft, .nashMD:
-            // Neither trains on pairs: SFT steps through ``sftStep``, Nash-MD through ``policyGradientStep``.
+        case .sft, .nashMD, .ppo, .rloo, .grpo:
+            // None trains on pairs: SFT steps through ``sftStep``, Nash-MD through ``policyGradientStep``,
+            // PPO, RLOO and GRPO through ``rlStep``.
             throw TrainingSpecError(field: "algorithm", message: "\(spec.algorithm.rawValue) has no pairwise objective")
         }
     }

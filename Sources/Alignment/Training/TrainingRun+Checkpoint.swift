@@ -27,6 +27,7 @@ extension TrainingRun {
             guard let model else { continue }
             for (name, tensor) in model.checkpoint().tensors { file.tensors[prefix + name] = tensor }
         }
+        critic?.store(in: &file)
         return file
     }
 
@@ -55,6 +56,7 @@ extension TrainingRun {
             optimizer.step = opt.step
             anchor = try frozen(file, prefix: TrainingKey.anchorPrefix)
             half = try frozen(file, prefix: TrainingKey.halfPrefix)
+            try critic?.restore(from: file)
         } catch {
             throw TrainingSpecError(field: "resume", message: error.message)
         }

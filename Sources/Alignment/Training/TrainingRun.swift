@@ -76,17 +76,55 @@ public final class TrainingRun {
     var pairsPhase = -1
     /// Metrics describing the current phase's data, merged into each of its steps.
     var phaseMetrics: [String: Double] = [:]
+    /// PPO, RLOO and GRPO: where rewards come from (the task's oracle reward unless a reward model is given).
+    let scorer: (any RolloutScorer)?
+    /// PPO's value model, trained with the policy and checkpointed with it.
+    let critic: Critic?
 
     /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
     /// pairwise dataset, ...), and restores the state of `resumeFrom` if given. The spec is used as given:
     /// SFT on a task takes the task's recipe when the spec is made (``TrainingSpec/init(algorithm:hyperparameters:seed:task:)``).
     /// `reference` defaults to a frozen copy of `policy` (as TRL when no ref model is passed), except on resume.
+    ///
+    /// PPO, RLOO and GRPO score rollouts with `scorer`, by default the task's oracle reward (a task without a
+    /// scalar reward needs a reward model: error on `judge`). PPO's critic starts from `valueModel` (TRL: the
+    /// reward model), by default from the starting policy's weights with a fresh head; both are copied.
     public init(spec: TrainingSpec, policy: GPT, reference: GPT?, data: TrainingData,
-                resumeFrom: Safetensors? = nil) throws(TrainingSpecError) {
+                resumeFrom: Safetensors? = nil, scorer: (any RolloutScorer)? = nil,
+                valueModel: (trunk: GPT, head: ValueHead)? = nil) throws(TrainingSpecError) {
         self.spec = spec
         self.policy = policy
         self.data = data
         policy.requiresGradients = true
+        if spec.algorithm.usesRewards {
+            if let scorer {
+                self.scorer = scorer
+            } else if case .task(let task) = data, let rewardTask = task as? any RewardTask {
+                self.scorer = OracleRewardScorer(task: rewardTask)
+            } else {
+                throw TrainingSpecError(field: "judge", message: "\(spec.algorithm.rawValue) needs a scalar reward: a transitive task's oracle or reward_model:<id>")
+            }
+        } else {
+            self.scorer = nil
+        }
+        if case .ppo = spec.method {
+            let trunk: GPT
+            do throws(PolicyError) {
+                trunk = try Rollouts.frozenCopy(valueModel?.trunk ?? policy)
+            } catch {
+                throw TrainingSpecError(field: "judge", message: error.message)
+            }
+            let head = ValueHead(dim: trunk.config.dim, seed: Seeds.derive(spec.seed, Seeds.critic))
+            if let given = valueModel?.head {
+                guard given.dim == head.dim else {
+                    throw TrainingSpecError(field: "judge", message: "value head width \(given.dim) ≠ trunk width \(head.dim)")
+                }
+                head.parameters.pointer.update(from: given.parameters.pointer, count: head.dim + 1)
+            }
+            critic = try Critic(trunk: trunk, head: head, learningRate: spec.optimizer.learningRate, weightDecay: spec.optimizer.weightDecay)
+        } else {
+            critic = nil
+        }
         switch (spec.algorithm, data) {
         case (.sft, .pairs):
             throw TrainingSpecError(field: "data", message: "sft trains on examples or a task, not preference pairs")
@@ -158,8 +196,12 @@ public final class TrainingRun {
     func finalEvaluation() throws -> [String: Double] {
         let samples = spec.optimizer.evalSamples
         guard let task, let reference, samples > 0 else { return [:] }
-        return try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
-                                      seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
+        var summary = try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
+                                             seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
+        if spec.algorithm.usesRewards, let rewardTask = task as? any RewardTask {
+            summary.merge(try oracleRewards(rewardTask, samples: samples)) { $1 }
+        }
+        return summary
     }
 
     /// One optimiser step of the configured algorithm.
@@ -175,6 +217,8 @@ public final class TrainingRun {
             return try pairStep(s)
         case .sppo, .inpo, .nashMP, .nashMD:
             return try onlineStep(s)
+        case .ppo, .rloo, .grpo:
+            return try rlStep(s)
         }
     }
 

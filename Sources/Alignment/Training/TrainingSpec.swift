@@ -3,9 +3,13 @@ public enum TrainingAlgorithm: String, Sendable, CaseIterable, Codable {
     case sft, dpo, sppo, inpo
     case nashMP = "nash_mp"
     case nashMD = "nash_md"
+    case ppo, rloo, grpo
 
     /// Iterative algorithms that sample from the current policy and ask the task's oracle.
     public var isOnline: Bool { self != .sft && self != .dpo }
+
+    /// Policy-gradient algorithms learning from a scalar reward (a ``RolloutScorer``), not from a pairwise judge.
+    public var usesRewards: Bool { self == .ppo || self == .rloo || self == .grpo }
 }
 
 /// An algorithm with its typed hyperparameters: the one place where the algorithms of a training run are
@@ -18,6 +22,9 @@ public enum TrainingMethod: Sendable, Equatable {
     case inpo(INPOHyperparameters)
     case nashMP(NashMPHyperparameters)
     case nashMD(NashMDHyperparameters)
+    case ppo(PPOHyperparameters)
+    case rloo(RLOOHyperparameters)
+    case grpo(GRPOHyperparameters)
 
     public var algorithm: TrainingAlgorithm {
         switch self {
@@ -27,6 +34,9 @@ public enum TrainingMethod: Sendable, Equatable {
         case .inpo: .inpo
         case .nashMP: .nashMP
         case .nashMD: .nashMD
+        case .ppo: .ppo
+        case .rloo: .rloo
+        case .grpo: .grpo
         }
     }
 
@@ -40,6 +50,9 @@ public enum TrainingMethod: Sendable, Equatable {
         case .inpo: self = .inpo(try INPOHyperparameters(reading: values, algorithm: name))
         case .nashMP: self = .nashMP(try NashMPHyperparameters(reading: values, algorithm: name))
         case .nashMD: self = .nashMD(try NashMDHyperparameters(reading: values, algorithm: name))
+        case .ppo: self = .ppo(try PPOHyperparameters(reading: values, algorithm: name))
+        case .rloo: self = .rloo(try RLOOHyperparameters(reading: values, algorithm: name))
+        case .grpo: self = .grpo(try GRPOHyperparameters(reading: values, algorithm: name))
         }
     }
 
@@ -51,6 +64,9 @@ public enum TrainingMethod: Sendable, Equatable {
         case .inpo(let h): h
         case .nashMP(let h): h
         case .nashMD(let h): h
+        case .ppo(let h): h
+        case .rloo(let h): h
+        case .grpo(let h): h
         }
     }
 
@@ -99,6 +115,9 @@ public struct TrainingSpec: Sendable, Equatable {
         case .inpo(let h): h.optimizer
         case .nashMP(let h): h.optimizer
         case .nashMD(let h): h.optimizer
+        case .ppo(let h): h.optimizer
+        case .rloo(let h): h.optimizer
+        case .grpo(let h): h.optimizer
         }
     }
 
@@ -111,13 +130,16 @@ public struct TrainingSpec: Sendable, Equatable {
         case .inpo(let h): h.sampling
         case .nashMP(let h): h.sampling
         case .nashMD(let h): h.sampling
+        case .ppo(let h): h.sampling
+        case .rloo(let h): h.sampling
+        case .grpo(let h): h.sampling
         }
     }
 
     /// The iteration structure of an online algorithm (nil offline).
     public var schedule: OnlineSchedule? {
         switch method {
-        case .sft, .dpo: nil
+        case .sft, .dpo, .ppo, .rloo, .grpo: nil
         case .sppo(let h): h.schedule
         case .inpo(let h): h.schedule
         case .nashMP(let h): h.schedule
@@ -131,6 +153,9 @@ public struct TrainingSpec: Sendable, Equatable {
         switch method {
         case .sft(let h): h.steps
         case .dpo(let h): h.steps
+        case .ppo(let h): h.steps
+        case .rloo(let h): h.steps
+        case .grpo(let h): h.steps
         case .nashMP(let h): 2 * h.schedule.iterations * h.schedule.stepsPerIteration
         case .sppo, .inpo, .nashMD:
             (schedule?.iterations ?? 0) * (schedule?.stepsPerIteration ?? 0)

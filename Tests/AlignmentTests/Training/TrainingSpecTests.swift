@@ -14,7 +14,17 @@ import Testing
     }
 
     @Test func errorsNameTheirField() {
-        #expect(field("ppo", [:]) == "algorithm")
+        #expect(field("a2c", [:]) == "algorithm")
+        #expect(field("ppo", ["kl_estimator": .string("k2")]) == "hyperparameters.kl_estimator")
+        #expect(field("ppo", ["whiten_advantages": .number(1)]) == "hyperparameters.whiten_advantages")
+        #expect(field("ppo", ["whiten_advantages": .bool(false), "kl_estimator": .string("k3")]) == nil)
+        #expect(field("ppo", ["cliprange_value": .number(0)]) == "hyperparameters.cliprange_value")
+        #expect(field("ppo", ["lam": .number(1.5)]) == "hyperparameters.lam")
+        #expect(field("rloo", ["rloo_k": .number(1)]) == "hyperparameters.rloo_k")
+        #expect(field("grpo", ["num_generations": .number(1)]) == "hyperparameters.num_generations")
+        #expect(field("grpo", ["scale_rewards": .string("yes")]) == "hyperparameters.scale_rewards")
+        #expect(field("grpo", ["rloo_k": .number(4)]) == "hyperparameters.rloo_k")
+        #expect(field("rloo", ["num_mini_batches": .number(32)]) == "hyperparameters.num_mini_batches")
         #expect(field("dpo", ["betta": .number(0.1)]) == "hyperparameters.betta")
         #expect(field("dpo", ["beta": .string("0.1")]) == "hyperparameters.beta")
         #expect(field("dpo", ["beta": .number(.nan)]) == "hyperparameters.beta")
