@@ -17,7 +17,10 @@ extension RunJob {
         let resume = try database.read { try RunRepository.checkpoint(runID: runID, on: $0) }
         try database.write { try RunRepository.deleteMetrics(runID: runID, after: resume?.step ?? 0, on: $0) }
         let resumeFile = try resume.map { try Safetensors(bytes: $0.data) }
-        let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile)
+        // A reward-model judge scores the rollouts of PPO, RLOO and GRPO, and PPO's critic starts as a copy of it (TRL).
+        let rewardModel = try run.rewardModel.map { try RewardModelScorer(checkpoint: try checkpoint(of: $0, field: "judge")) }
+        let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
+                                       scorer: rewardModel, valueModel: try rewardModel?.model())
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context)
         let outcome: TrainingOutcome
         do {
@@ -58,6 +61,16 @@ extension RunJob {
             throw MissingReference(field: "model", id: id)
         }
         return try GPT.load(try Safetensors(bytes: bytes)).model
+    }
+
+    /// The stored checkpoint of model `id`; a missing one names `field`.
+    func checkpoint(of id: String, field: String) throws -> Safetensors {
+        let database = environment.database
+        guard let record = try database.read({ try ModelRepository.get(id: id, on: $0) }),
+              let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
+            throw MissingReference(field: field, id: id)
+        }
+        return try Safetensors(bytes: bytes)
     }
 
     /// The task, or the stored preferences resolved by majority (ties dropped) as pairs, or their

@@ -166,7 +166,8 @@ extension TrainingRunSpec {
         } catch {
             throw RunSpecError(error.field, error.message)
         }
-        (source, self.judge) = try Self.source(body, task: builtIn, online: training.algorithm.isOnline, algorithm: algorithm)
+        (source, self.judge) = try Self.source(body, task: builtIn, online: training.algorithm.isOnline, algorithm: algorithm,
+                                               rewards: training.algorithm.usesRewards)
         model = try body.string("model", maxLength: 64)
         if training.algorithm == .sft, body.has("reference") {
             throw RunSpecError("reference", "sft takes no reference: it learns from examples alone")
@@ -179,6 +180,14 @@ extension TrainingRunSpec {
 }
 
 extension TrainingRunSpec {
+    /// The model id of a `reward_model:<id>` judge.
+    static func rewardModelID(_ judge: String) -> String? {
+        judge.hasPrefix("reward_model:") ? String(judge.dropFirst("reward_model:".count)) : nil
+    }
+
+    /// The stored reward model that scores this run's rollouts, if its judge is one.
+    public var rewardModel: String? { Self.rewardModelID(judge) }
+
     /// The built-in task named by `task`, if any (`task.name` must name one).
     static func builtInTask(_ task: SpecObject?) throws(RunSpecError) -> (any TextTask)? {
         guard let task else { return nil }
@@ -190,9 +199,27 @@ extension TrainingRunSpec {
         return found
     }
 
-    /// Where the data comes from and who judges it: a task and its oracle, or stored preferences.
-    static func source(_ body: SpecObject, task: (any TextTask)?, online: Bool, algorithm: String) throws(RunSpecError) -> (Source, String) {
+    /// Where the data comes from and who judges it: a task and its oracle, or stored preferences. PPO, RLOO and
+    /// GRPO (`rewards`) need a scalar reward: the task's oracle reward (transitive tasks only) or
+    /// `reward_model:<model id>` (checked to exist and be a reward model by ``RunSpec/checkModels(on:)``).
+    static func source(_ body: SpecObject, task: (any TextTask)?, online: Bool, algorithm: String,
+                       rewards: Bool = false) throws(RunSpecError) -> (Source, String) {
         let judge = try body.string("judge", maxLength: 300)
+        if rewards, let task {
+            if body.has("dataset") { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
+            let oracle = "oracle:\(task.name)"
+            if let judge, let id = rewardModelID(judge) {
+                guard !id.isEmpty, id.count <= 64 else { throw RunSpecError("judge", "reward_model:<id> needs the id of a stored reward model") }
+                return (.task(task.name), judge)
+            }
+            if let judge, judge != oracle {
+                throw RunSpecError("judge", "\(algorithm) on task '\(task.name)' is judged by '\(oracle)' or 'reward_model:<model id>'")
+            }
+            guard task is any RewardTask else {
+                throw RunSpecError("judge", "task '\(task.name)' has no scalar reward (its oracle is intransitive); \(algorithm) needs 'reward_model:<model id>'")
+            }
+            return (.task(task.name), oracle)
+        }
         if let judge, futureJudges.contains(where: { judge.hasPrefix($0) }) {
             throw RunSpecError("judge", "judge '\(judge)' is not available yet: this server judges with oracle:<task> (text tasks) and preferences (stored human judgements)")
         }

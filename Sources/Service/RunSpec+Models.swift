@@ -5,7 +5,7 @@ public import Storage
 
 extension RunSpec {
     /// The models named by the spec exist, are policies with one architecture, and (on a text task) have
-    /// the context the task needs. Throws ``MissingReference`` for an unknown id, ``RunSpecError`` otherwise.
+    /// the context the task needs; a `reward_model:<id>` judge names a stored reward model with that context. Throws ``MissingReference`` for an unknown id, ``RunSpecError`` otherwise.
     public func checkModels(on connection: any SQLConnection) throws {
         let models: [(String, String?)]
         switch job {
@@ -29,6 +29,18 @@ extension RunSpec {
                 let needed = task.contextNeeded(for: run.training)
                 guard config.context >= needed else {
                     throw RunSpecError(field, "\(id) has a context of \(config.context) tokens; task '\(task.name)' needs \(needed) (its longest prompt and the response budget)")
+                }
+            }
+        }
+        if case .training(let run) = job, let id = run.rewardModel {
+            guard let record = try ModelRepository.get(id: id, on: connection) else { throw MissingReference(field: "judge", id: id) }
+            guard record.kind == ModelKind.rewardModel.rawValue else {
+                throw RunSpecError("judge", "\(id) is a \(record.kind); reward_model:<id> names a model of kind reward_model")
+            }
+            if let task = run.task, let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
+                let needed = task.contextNeeded(for: run.training)
+                guard config.context >= needed else {
+                    throw RunSpecError("judge", "reward model \(id) has a context of \(config.context) tokens; task '\(task.name)' needs \(needed)")
                 }
             }
         }

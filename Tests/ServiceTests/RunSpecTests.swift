@@ -67,7 +67,7 @@ import Testing
         #expect(field(#"{"algorithm": "dpo", "model": "m", "task": {"kind": "text", "name": "arithmetic", "size": 2}}"#) == "task.size")
         #expect(field(#"{"algorithm": "dpo", "model": "m", "task": {"kind": "text", "name": "chess"}}"#) == "task.name")
         #expect(field(#"{"algorithm": "dpo", "model": "m", "task": {"kind": "board"}}"#) == "task.kind")
-        #expect(field(#"{"algorithm": "ppo", "model": "m", "task": {"kind": "text", "name": "arithmetic"}}"#) == "algorithm")
+        #expect(field(#"{"algorithm": "a2c", "model": "m", "task": {"kind": "text", "name": "arithmetic"}}"#) == "algorithm")
         #expect(field(#"{"algorithm": "dpo", "seed": 2.5, "model": "m", "task": {"kind": "text", "name": "arithmetic"}}"#) == "seed")
         #expect(field(#"{"algorithm": "dpo", "task": {"kind": "text", "name": "arithmetic"}}"#) == "model")
         #expect(field(#"{"algorithm": "sppo", "model": "m", "dataset": {}}"#) == "task")
