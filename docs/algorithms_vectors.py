@@ -236,6 +236,32 @@ def section_6():
     print("  Nash-MP", half, full, "\n  Nash-MD", mix, md, "\n  INPO", omd(PI_K, 2, 0.1), "\n  SPPO", mwu(PI_K, 2))
 
 
+def clipped(log_ratio, advantage, eps):
+    """PPO's max(−A·r, −A·clip(r)) with its derivative in log πθ (0 where the clipped term is larger)."""
+    r = np.exp(log_ratio)
+    unclipped, cl = -advantage * r, -advantage * np.clip(r, 1 - eps, 1 + eps)
+    return (cl, 0.0, True) if cl > unclipped else (unclipped, -advantage * r, False)
+
+
+def section_12():
+    print("§12.5 PPO policy loss")
+    terms = [clipped(0.1, 1, 0.2), clipped(-0.3, -2, 0.2), clipped(0.5, 0.5, 0.2)]
+    print("  loss %.10f grads %s clipfrac %.4f approxkl %.10f" % (
+        sum(t[0] for t in terms) / 3, [round(t[1] / 3, 10) for t in terms], sum(t[2] for t in terms) / 3,
+        0.5 * (0.1 ** 2 + 0.3 ** 2 + 0.5 ** 2) / 3))
+    v, v_old, ret = np.array([0.5, 1.0]), np.array([0.2, 0.9]), np.array([1.0, 0.0])
+    v_clipped = v_old + np.clip(v - v_old, -0.2, 0.2)
+    plain, cl = (v - ret) ** 2, (v_clipped - ret) ** 2
+    grads = np.where(cl > plain, 0.0, 0.1 * (v - ret) / 2)
+    print("§12.5 PPO value loss %.10f grads %s clipfrac %.2f" % (0.5 * np.maximum(plain, cl).mean(), grads, (cl > plain).mean()))
+    a, b = clipped(-1.5 + 1.4, 2, 0.2), clipped(0.4, -1, 0.2)
+    print("§12.5 RLOO loss %.10f grads %.10f %.10f" % ((a[0] + b[0]) / 2, a[1] / 2, b[1] / 2))
+    delta = np.array([-0.2, 0.1])
+    k3 = np.exp(delta) - delta - 1
+    per_token = -0.8 + 0.04 * k3
+    print("§12.5 GRPO loss %.10f grads %s kl %.10f" % (per_token.mean(), (-0.8 + 0.04 * (1 - np.exp(delta))) / 2, k3.mean()))
+
+
 if __name__ == "__main__":
     star_p3, _ = regularized_nash(P3, REF3, 0.1)
     section_1_6()
@@ -244,3 +270,4 @@ if __name__ == "__main__":
     section_4(star_p3)
     section_5(star_p3)
     section_6()
+    section_12()
