@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl soak clean
 
 deps:
 	@scripts/deps.sh
@@ -71,6 +71,9 @@ bench-policy: deps
 RUNS_SEEDS ?= 1,2,3
 bench-runs: deps
 	Benchmarks/bench-runs.sh --seeds $(RUNS_SEEDS)
+
+bench-rl: deps
+	Benchmarks/bench-rl.sh --seeds $(RUNS_SEEDS)
 
 clean:
 	rm -rf .build .build-* data

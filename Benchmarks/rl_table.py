@@ -3,10 +3,11 @@
 per seed, make the task's reference by SFT, then run each algorithm from it judged by the task's oracle
 reward (and PPO once more judged by a reward model trained on the task's oracle labels, its critic seeded
 from it); print one JSON object per run, then a Markdown table of the oracle's mean reward of the trained
-policy against the reference's (−2·|answer − sum|, malformed −40), the pairwise win rate against the
-reference, the KL to it, and wall time per step.
+policy against the reference's: the share of right answers, the mean reward (−2·|answer − sum|, malformed
+−40; unbounded below, so heavy-tailed), the pairwise win rate against the reference, the KL to it, and wall
+time per step.
 
-    python3 Benchmarks/rl_table.py URL TOKEN [--seeds 1,2,3] [--algorithms ppo,rloo,grpo] [--no-reward-model]
+    python3 Benchmarks/rl_table.py URL TOKEN [--seeds 1,2,3] [--algorithms ppo,rloo,grpo] [--no-reward-model] [--hyper JSON]
 """
 import argparse
 import json
@@ -22,7 +23,9 @@ def main():
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--algorithms", default="ppo,rloo,grpo")
     parser.add_argument("--no-reward-model", action="store_true")
+    parser.add_argument("--hyper", default="{}", help='per-algorithm overrides, e.g. {"rloo": {"kl_coef": 0.1}}')
     args = parser.parse_args()
+    overrides = json.loads(args.hyper)
     task = {"kind": "text", "name": "arithmetic"}
     rows = []
     for seed in [int(x) for x in args.seeds.split(",")]:
@@ -36,7 +39,8 @@ def main():
                 raise SystemExit("reward model failed: %s" % rm.get("error"))
             jobs.append(("ppo (reward model)", "ppo", "reward_model:" + rm["output_model_id"]))
         for label, algorithm, judge in jobs:
-            body = {"algorithm": algorithm, "model": ref["output_model_id"], "task": task, "seed": seed}
+            body = {"algorithm": algorithm, "model": ref["output_model_id"], "task": task, "seed": seed,
+                    "hyperparameters": overrides.get(label, overrides.get(algorithm, {}))}
             if judge:
                 body["judge"] = judge
             done = run(args.url, args.token, body)
@@ -44,6 +48,7 @@ def main():
             steps = done["progress"]["total_steps"]
             row = {"algorithm": label, "seed": seed, "status": done["status"], "error": done.get("error"),
                    "reward": result.get("eval/reward"), "reference_reward": result.get("eval/reference_reward"),
+                   "optimal": result.get("eval/optimal"), "reference_optimal": result.get("eval/reference_optimal"),
                    "win_rate": result.get("eval/win_rate"), "kl": result.get("eval/kl"), "steps": steps,
                    "seconds_per_step": round(seconds(done) / steps, 3)}
             rows.append(row)
@@ -52,8 +57,8 @@ def main():
     seeds = sorted(set(r["seed"] for r in rows))
     print("Seeds %s (each with its own reference); mean (min–max) over seeds." % ",".join(map(str, seeds)))
     print()
-    print("| algorithm | oracle reward | reference's | win rate vs reference | KL to reference | s / step (steps) |")
-    print("|---|---|---|---|---|---|")
+    print("| algorithm | right answers | reference's | oracle reward | reference's | win rate vs reference | KL to reference | s / step (steps) |")
+    print("|---|---|---|---|---|---|---|---|")
     labels = []
     for r in rows:
         if r["algorithm"] not in labels:
@@ -62,14 +67,15 @@ def main():
         group = [r for r in rows if r["algorithm"] == label]
         ok = [r for r in group if r["status"] == "succeeded"]
         if len(ok) < len(group):
-            print("| %s | %d of %d runs failed | | | | |" % (label, len(group) - len(ok), len(group)))
+            print("| %s | %d of %d runs failed | | | | | | |" % (label, len(group) - len(ok), len(group)))
             continue
 
         def spread(key):
             values = [r[key] for r in ok]
             return "%.2f (%.2f–%.2f)" % (sum(values) / len(values), min(values), max(values))
-        print("| %s | %s | %s | %s | %s | %.2f (%d) |" % (
-            label, spread("reward"), spread("reference_reward"), spread("win_rate"), spread("kl"),
+        print("| %s | %s | %s | %s | %s | %s | %s | %.2f (%d) |" % (
+            label, spread("optimal"), spread("reference_optimal"), spread("reward"), spread("reference_reward"),
+            spread("win_rate"), spread("kl"),
             sum(r["seconds_per_step"] for r in ok) / len(ok), ok[0]["steps"]))
     return 0 if all(r["status"] == "succeeded" for r in rows) else 1
 

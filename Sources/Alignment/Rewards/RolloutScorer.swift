@@ -11,6 +11,8 @@ public protocol RolloutScorer: Sendable {
 public protocol RewardTask: TextTask {
     /// The oracle's reward of `response` after `prompt`; the task's pairwise oracle is a function of its differences.
     func reward(prompt: String, response: String) -> Double
+    /// The best reward a response can get (a right answer), for the share of optimal samples in evaluations.
+    var maximumReward: Double { get }
 }
 
 /// The task's own reward, in order.

@@ -57,6 +57,10 @@ public struct ArithmeticTask: RewardTask {
         return -sharpness * distance
     }
 
+    /// The right answer's reward. The reward is unbounded below (a well-formed "999" after "1+1=" is −1994), so
+    /// its mean over samples is heavy-tailed; evaluations report the share of right answers beside it.
+    public var maximumReward: Double { 0 }
+
     /// Every integer 0…20: the best response (the sum) is always among them.
     public func candidateResponses(prompt: String) -> [String] {
         (0...20).map { "\($0)" }

@@ -165,16 +165,19 @@ extension TrainingRun {
     }
 
     /// `eval/reward` and `eval/reference_reward`: the oracle's mean reward of the policy's and the reference's
-    /// samples on the evaluation prompts (`eval_samples` each, seeded as the rest of the evaluation).
+    /// samples on the evaluation prompts (`eval_samples` each, seeded as the rest of the evaluation), and
+    /// `eval/optimal`, `eval/reference_optimal`: the share of those samples with the task's best reward. The mean
+    /// is heavy-tailed where the reward is unbounded below (arithmetic), so the share is the steadier measure.
     func oracleRewards(_ task: any RewardTask, samples: Int) throws -> [String: Double] {
         guard let reference else { return [:] }
         let prompts = task.evalPrompts
         var out: [String: Double] = [:]
-        for (key, model, tag) in [("eval/reward", policy, 1), ("eval/reference_reward", reference, 2)] {
+        for (name, model, tag) in [("", policy, 1), ("reference_", reference, 2)] {
             let rollouts = try Rollouts.sample(model, prompts: prompts, count: samples, parameters: task.sampling,
                                                seed: Seeds.derive(spec.seed, Seeds.evaluation, 100 + tag))
             let rewards = zip(prompts, rollouts).flatMap { p, ys in ys.map { task.reward(prompt: p, response: $0.text) } }
-            out[key] = mean(rewards)
+            out["eval/\(name)reward"] = mean(rewards)
+            out["eval/\(name)optimal"] = mean(rewards.map { $0 >= task.maximumReward ? 1 : 0 })
         }
         return out
     }

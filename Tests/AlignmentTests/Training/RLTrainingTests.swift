@@ -4,18 +4,20 @@ import Policy
 import Testing
 
 /// PPO, RLOO and GRPO on the arithmetic task (docs/ALGORITHMS.md §12): each raises the oracle's reward above the
-/// reference's with its default budget, reports TRL-named metrics, and resumes bit for bit.
+/// reference's with its default budget (its mean, the share of right answers, and the pairwise win rate's 95%
+/// interval above ½, on 20 prompts × 64 samples), reports TRL-named metrics, and resumes bit for bit.
 @Suite struct RLTrainingTests {
     static let keys = ["objective/kl", "objective/entropy", "objective/rlhf_reward", "objective/scores", "policy/approxkl",
                        "policy/clipfrac", "policy/entropy", "loss/policy_avg", "loss", "grad_norm"]
 
     @Test(arguments: ["ppo", "rloo", "grpo"])
     func raisesTheOracleReward(_ algorithm: String) throws {
-        let (outcome, observer, seconds) = try train(algorithm, on: ArithmeticTask(), ["eval_samples": .number(32)], seed: 1)
+        let (outcome, observer, _) = try train(algorithm, on: ArithmeticTask(), ["eval_samples": .number(64)], seed: 1)
         let reward = try #require(outcome.summary["eval/reward"]), before = try #require(outcome.summary["eval/reference_reward"])
-        print("\(algorithm): reward \(before) → \(reward), win rate \(outcome.summary["eval/win_rate"] ?? .nan), kl \(outcome.summary["eval/kl"] ?? .nan), \(seconds) s")
-        #expect(reward > before + 0.3, "\(algorithm): oracle reward \(reward) vs reference \(before)")
-        #expect((outcome.summary["eval/win_rate"] ?? 0) > 0.55)
+        let optimal = try #require(outcome.summary["eval/optimal"]), optimalBefore = try #require(outcome.summary["eval/reference_optimal"])
+        #expect(reward > before, "\(algorithm): oracle reward \(reward) vs the reference's \(before)")
+        #expect(optimal > optimalBefore + 0.05, "\(algorithm): right answers \(optimal) vs the reference's \(optimalBefore)")
+        #expect((outcome.summary["eval/win_rate_low"] ?? 0) > 0.5, "\(algorithm): win rate \(outcome.summary["eval/win_rate"] ?? .nan)")
         for (step, metrics) in observer.records {
             for key in Self.keys { #expect(metrics[key]?.isFinite == true, "\(algorithm) step \(step) lacks \(key)") }
             if algorithm == "ppo" {
