@@ -8,9 +8,13 @@ protocol RLHyperparameterSet: HyperparameterSet {
     var steps: Int { get set }
     var numMiniBatches: Int { get set }
     var missingEOSPenalty: Double { get set }
+    /// Samples per prompt (K) and its key; PPO samples one.
+    var group: (key: String, size: Int) { get }
 }
 
 extension RLHyperparameterSet {
+    static var maxRollouts: Int { 4096 }
+
     static var rlFields: [HyperField<Self>] {
         OptimizerHyperparameters.fields.map { $0.lifted(\.optimizer) } + SamplingHyperparameters.fields.map { $0.lifted(\.sampling) } + [
             .count("steps", \.steps),
@@ -22,6 +26,11 @@ extension RLHyperparameterSet {
     func crossCheck() throws(TrainingSpecError) -> [String] {
         guard numMiniBatches <= optimizer.batchSize else {
             throw TrainingSpecError(field: "hyperparameters.num_mini_batches", message: "num_mini_batches must not exceed batch_size (prompts per step)")
+        }
+        // One step holds all its rollouts and their activations at once: bound what a request can ask for.
+        guard optimizer.batchSize * group.size <= Self.maxRollouts else {
+            throw TrainingSpecError(field: "hyperparameters.\(group.key)",
+                                    message: "batch_size × \(group.key) must be at most \(Self.maxRollouts) rollouts per step")
         }
         return []
     }
@@ -49,6 +58,8 @@ public struct PPOHyperparameters: RLHyperparameterSet {
     public var whitenAdvantages = true
 
     public init() { optimizer.batchSize = 32 }
+
+    var group: (key: String, size: Int) { ("batch_size", 1) }
 
     static var fields: [HyperField<Self>] {
         rlFields + [
@@ -83,6 +94,8 @@ public struct RLOOHyperparameters: RLHyperparameterSet {
 
     public init() {}
 
+    var group: (key: String, size: Int) { ("rloo_k", rlooK) }
+
     static var fields: [HyperField<Self>] {
         rlFields + [
             .count("rloo_k", \.rlooK, minimum: 2, maximum: 64),
@@ -113,6 +126,8 @@ public struct GRPOHyperparameters: RLHyperparameterSet {
     public var scaleRewards = true
 
     public init() {}
+
+    var group: (key: String, size: Int) { ("num_generations", numGenerations) }
 
     static var fields: [HyperField<Self>] {
         rlFields + [

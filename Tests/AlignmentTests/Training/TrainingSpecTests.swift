@@ -25,6 +25,8 @@ import Testing
         #expect(field("grpo", ["scale_rewards": .string("yes")]) == "hyperparameters.scale_rewards")
         #expect(field("grpo", ["rloo_k": .number(4)]) == "hyperparameters.rloo_k")
         #expect(field("rloo", ["num_mini_batches": .number(32)]) == "hyperparameters.num_mini_batches")
+        #expect(field("grpo", ["batch_size": .number(512), "num_generations": .number(16)]) == "hyperparameters.num_generations")
+        #expect(field("grpo", ["batch_size": .number(256), "num_generations": .number(16)]) == nil)
         #expect(field("dpo", ["betta": .number(0.1)]) == "hyperparameters.betta")
         #expect(field("dpo", ["beta": .string("0.1")]) == "hyperparameters.beta")
         #expect(field("dpo", ["beta": .number(.nan)]) == "hyperparameters.beta")
