@@ -50,6 +50,8 @@ let package = Package(
             dependencies: ["HTTP1", "CLinux", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The one owner of libcurl: outbound HTTP for remote judges and webhooks.
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
         // Float32 CPU tensors and kernels (forward beside backward), BLAS-backed matmul, AdamW, RNG.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Policies: GPT-style decoder, tokenizer, log-probs, sampling, value head, tabular policy, checkpoints, SFT.
@@ -115,6 +117,7 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "Storage"], swiftSettings: strict),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Policy", "Tensor"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "HTTP1"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: strict),
         .testTarget(
             name: "PolicyTests",
