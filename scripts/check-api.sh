@@ -113,7 +113,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
 [[operations]]
 include-operation-id = ["listPrompts", "listComparisons", "listPreferences", "listModels",
-                        "listRuns", "listRunMetrics"]
+                        "listRuns", "listRunMetrics", "listWebhooks", "listWebhookDeliveries"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 
 # Cancelling a run that has already ended (cancelled by an earlier case) is 409 run_finished.

@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// The client against a real local server over loopback sockets.
 @Suite struct HTTPClientTests {
@@ -134,9 +135,9 @@ import Testing
                 done.withLock { $0 += 1 }
             }
         }
-        #expect(eventually { local.state.held.withLock { $0.now } == 2 })
+        #expect(waitUntil { local.state.held.withLock { $0.now } == 2 })
         for _ in 0..<4 { local.release.signal() }
-        #expect(eventually { done.withLock { $0 } == 4 })
+        #expect(waitUntil { done.withLock { $0 } == 4 })
         #expect(local.state.held.withLock { $0.most } == 2)
     }
 }

@@ -69,13 +69,3 @@ final class LocalServer: Sendable {
         server.waitUntilStopped()
     }
 }
-
-/// Waits until `condition` holds or `seconds` pass; returns whether it held.
-func eventually(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.005)
-    }
-    return condition()
-}
