@@ -24,19 +24,21 @@ public final class RunExecutor: Sendable {
         let job = RunJob.Environment(database: database, signal: signal, logger: logger)
         let client = HTTPClient()
         pool = threads > 0
-            ? WorkerPool(database: database, kinds: [Self.jobKind, Webhooks.jobKind], threads: threads, lease: lease, logger: logger,
+            ? WorkerPool(database: database, kinds: [Self.jobKind, Webhooks.jobKind, Evaluations.jobKind], threads: threads,
+                         lease: lease, logger: logger,
                          ended: { job, connection in
-                             if job.kind == Webhooks.jobKind {
-                                 try WebhookRepository.markFailed(deliveryID: job.id, on: connection)
-                                 return
+                             switch job.kind {
+                             case Webhooks.jobKind: try WebhookRepository.markFailed(deliveryID: job.id, on: connection)
+                             case Evaluations.jobKind: try Evaluations.ended(job, on: connection)
+                             default:
+                                 try Self.endRun(of: job, on: connection)
+                                 signal.notify()
                              }
-                             try Self.endRun(of: job, on: connection)
-                             signal.notify()
                          }) { context in
-                if context.job.kind == Webhooks.jobKind {
-                    try Webhooks.deliver(context, database: database, client: client, logger: logger)
-                } else {
-                    try RunJob(context: context, environment: job).execute()
+                switch context.job.kind {
+                case Webhooks.jobKind: try Webhooks.deliver(context, database: database, client: client, logger: logger)
+                case Evaluations.jobKind: try Evaluations.execute(context, database: database, logger: logger)
+                default: try RunJob(context: context, environment: job).execute()
                 }
             }
             : nil

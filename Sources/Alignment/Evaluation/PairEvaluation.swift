@@ -71,8 +71,8 @@ public struct PairEvaluation: Sendable {
             let flatPrompts = chunk.flatMap { Array(repeating: $0, count: k) }
             let a = mine.flatMap { $0.map(\.text) }, b = theirs.flatMap { $0.map(\.text) }
             let p = try judge.probabilities(prompts: flatPrompts, a: a, b: b)
-            let rewardsA = try judge.rewards(prompts: flatPrompts, responses: a)
-            let rewardsB = try rewardsA == nil ? nil : judge.rewards(prompts: flatPrompts, responses: b)
+            let rewardsA = try judge.judgedRewards(prompts: flatPrompts, responses: a)
+            let rewardsB = try rewardsA == nil ? nil : judge.judgedRewards(prompts: flatPrompts, responses: b)
             let tokens = mine.flatMap { $0.map(\.tokens) }
             let lpModel = try Rollouts.logProbs(model, prompts: flatPrompts, responses: tokens).sum
             let lpBaseline = try Rollouts.logProbs(baseline, prompts: flatPrompts, responses: tokens).sum

@@ -4,7 +4,7 @@ public protocol BatchJudge: Sendable {
     /// P(a_i ≻ b_i | prompt_i) for each i.
     func probabilities(prompts: [String], a: [String], b: [String]) throws -> [Double]
     /// A scalar reward per (prompt, response) when the judge has one (a reward model), nil otherwise.
-    func rewards(prompts: [String], responses: [String]) throws -> [Double]?
+    func judgedRewards(prompts: [String], responses: [String]) throws -> [Double]?
 }
 
 /// A pure ``PairwiseJudge`` (a task's scripted oracle) as a ``BatchJudge``.
@@ -19,5 +19,5 @@ public struct OracleJudge: BatchJudge {
         prompts.indices.map { oracle.probability(prompt: prompts[$0], a: a[$0], b: b[$0]) }
     }
 
-    public func rewards(prompts: [String], responses: [String]) -> [Double]? { nil }
+    public func judgedRewards(prompts: [String], responses: [String]) -> [Double]? { nil }
 }

@@ -40,6 +40,24 @@ public struct RemoteJudgeOptions: Sendable, Equatable, Codable {
         tokenSecret = try container.decodeIfPresent(String.self, forKey: .tokenSecret)
     }
 
+    /// Reads a request's `judge_options`, each error naming its field.
+    init(reading object: SpecObject) throws(RunSpecError) {
+        try object.rejectUnknown(Set(CodingKeys.allCases.map(\.stringValue)))
+        if let name = try object.string("protocol", maxLength: 40) {
+            guard let value = WireProtocol(rawValue: name) else {
+                throw RunSpecError(object.name("protocol"), "unknown protocol '\(name)'; expected reward or pairwise")
+            }
+            self.protocol = value
+        }
+        timeoutSeconds = try object.integer("timeout_seconds", range: 1...600) ?? timeoutSeconds
+        maxAttempts = try object.integer("max_attempts", range: 1...10) ?? maxAttempts
+        batchSize = try object.integer("batch_size", range: 1...4096) ?? batchSize
+        concurrency = try object.integer("concurrency", range: 1...64) ?? concurrency
+        temperature = try object.decode(Double.self, "temperature", what: "a number") ?? temperature
+        tokenSecret = try object.string("token_secret", maxLength: 64)
+        if let (field, message) = violation() { throw RunSpecError(object.name(field), message) }
+    }
+
     /// The first out-of-range field with its reason, or nil.
     public func violation() -> (field: String, message: String)? {
         if !(1...600).contains(timeoutSeconds) { return ("timeout_seconds", "must be from 1 to 600") }

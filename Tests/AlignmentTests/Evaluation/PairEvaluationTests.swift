@@ -9,7 +9,7 @@ import Testing
             prompts.indices.map { a[$0].count == b[$0].count ? 0.5 : a[$0].count > b[$0].count ? 1 : 0 }
         }
 
-        func rewards(prompts: [String], responses: [String]) -> [Double]? { responses.map { Double($0.count) } }
+        func judgedRewards(prompts: [String], responses: [String]) -> [Double]? { responses.map { Double($0.count) } }
     }
 
     /// A model against itself: the interval holds ½, the sampled KL is exactly 0, and the same seed gives
