@@ -65,8 +65,9 @@ public struct RemoteJudgeOptions: Sendable, Equatable, Codable {
         if !(1...4096).contains(batchSize) { return ("batch_size", "must be from 1 to 4096") }
         if !(1...64).contains(concurrency) { return ("concurrency", "must be from 1 to 64") }
         if !(temperature > 0 && temperature <= 100) { return ("temperature", "must be in (0, 100]") }
-        if let name = tokenSecret, name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
-            return ("token_secret", "must be 1 to 64 letters, digits or underscores")
+        if let name = tokenSecret, name.isEmpty || name.utf8.count > 64
+            || !name.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 95 }) {
+            return ("token_secret", "must be 1 to 64 ASCII letters, digits or underscores")
         }
         return nil
     }
