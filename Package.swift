@@ -50,6 +50,8 @@ let package = Package(
             dependencies: ["HTTP1", "CLinux", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The one owner of libcurl: outbound HTTP for remote judges and webhooks.
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
         // Float32 CPU tensors and kernels (forward beside backward), BLAS-backed matmul, AdamW, RNG.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         // Policies: GPT-style decoder, tokenizer, log-probs, sampling, value head, tabular policy, checkpoints, SFT.
@@ -71,7 +73,8 @@ let package = Package(
         // and the job handlers that execute them. Knows no HTTP, so a worker process can run it alone.
         .target(
             name: "Service",
-            dependencies: ["Alignment", "Policy", "Tensor", "Storage", "Jobs", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Alignment", "Policy", "Tensor", "Storage", "Jobs", "HTTPClient",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Composition root.
@@ -115,6 +118,7 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "Storage"], swiftSettings: strict),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Policy", "Tensor"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: strict),
         .testTarget(
             name: "PolicyTests",
@@ -125,7 +129,7 @@ let package = Package(
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Storage", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Alignment", "Storage", "Jobs", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Alignment", "Storage", "Jobs", "HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -107,18 +107,18 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "41
 [[operations]]
 include-operation-id = ["createComparisons", "createPreferences", "importPreferences",
                         "createModel", "uploadModel", "generateWithModel", "scoreWithModel", "valuesWithModel",
-                        "createRun"]
+                        "createRun", "createEvaluation"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
 [[operations]]
 include-operation-id = ["listPrompts", "listComparisons", "listPreferences", "listModels",
-                        "listRuns", "listRunMetrics"]
+                        "listRuns", "listRunMetrics", "listWebhooks", "listWebhookDeliveries", "listEvaluations"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 
 # Cancelling a run that has already ended (cancelled by an earlier case) is 409 run_finished.
 [[operations]]
-include-operation-id = ["cancelRun"]
+include-operation-id = ["cancelRun", "cancelEvaluation"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
 
 # The event stream of a run stays open until the run ends, and with no workers no run

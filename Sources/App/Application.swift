@@ -62,8 +62,10 @@ public final class Application: Sendable {
                                lease: .seconds(configuration.jobLeaseSeconds), logger: logger)
         self.runs = runs
         RunRoutes(database: database, auth: auth, executor: runs, signal: signal).register(on: &router)
+        EvaluationRoutes(database: database, auth: auth, executor: runs).register(on: &router)
         // A pool beats every third of its lease; two missed beats and it is gone.
         WorkerRoutes(database: database, auth: auth, staleAfter: Double(configuration.jobLeaseSeconds)).register(on: &router)
+        WebhookRoutes(database: database, auth: auth).register(on: &router)
         extraRoutes(&router)
 
         var serverConfiguration = HTTPServerConfiguration()

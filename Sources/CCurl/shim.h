@@ -9,3 +9,7 @@ typedef size_t (*ccurl_write_callback)(char *, size_t, size_t, void *);
 static inline CURLcode ccurl_setopt_write_function(CURL *h, CURLoption o, ccurl_write_callback f) { return curl_easy_setopt(h, o, f); }
 static inline CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
+static inline CURLcode ccurl_setopt_copy_postfields(CURL *h, const void *data, size_t count) {
+    (void)count; // the size is set beforehand with CURLOPT_POSTFIELDSIZE
+    return curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, data ? data : "");
+}

@@ -1,11 +1,12 @@
 import Alignment
 public import Foundation
+import HTTPClient
 import Jobs
 public import Logging
 import Policy
 public import Storage
 
-/// Executes runs: the handler of the `run` jobs claimed by this process's worker pool. A run's job payload
+/// Executes runs (and sends webhook deliveries): the handler of the `run` and `webhook` jobs claimed by this process's worker pool. A run's job payload
 /// is its ``RunSpec``; the handler decodes it (with the same validation as at `POST`), marks the run running, executed with its metrics and checkpoints
 /// written as it goes, and ended (succeeded, failed or cancelled) in the store. A run whose worker
 /// died is claimed again once its lease lapses and resumes from its last checkpoint.
@@ -21,13 +22,24 @@ public final class RunExecutor: Sendable {
         self.database = database
         self.signal = signal
         let job = RunJob.Environment(database: database, signal: signal, logger: logger)
+        let client = HTTPClient()
         pool = threads > 0
-            ? WorkerPool(database: database, kinds: [Self.jobKind], threads: threads, lease: lease, logger: logger,
+            ? WorkerPool(database: database, kinds: [Self.jobKind, Webhooks.jobKind, Evaluations.jobKind], threads: threads,
+                         lease: lease, logger: logger,
                          ended: { job, connection in
-                             try Self.endRun(of: job, on: connection)
-                             signal.notify()
+                             switch job.kind {
+                             case Webhooks.jobKind: try WebhookRepository.markFailed(deliveryID: job.id, on: connection)
+                             case Evaluations.jobKind: try Evaluations.ended(job, on: connection)
+                             default:
+                                 try Self.endRun(of: job, on: connection)
+                                 signal.notify()
+                             }
                          }) { context in
-                try RunJob(context: context, environment: job).execute()
+                switch context.job.kind {
+                case Webhooks.jobKind: try Webhooks.deliver(context, database: database, client: client, logger: logger)
+                case Evaluations.jobKind: try Evaluations.execute(context, database: database, logger: logger)
+                default: try RunJob(context: context, environment: job).execute()
+                }
             }
             : nil
     }
@@ -61,7 +73,7 @@ public final class RunExecutor: Sendable {
     public static func requestCancel(runID: String, on connection: any SQLConnection) throws {
         let job = try JobQueue.requestCancel(id: runID, on: connection)
         if job?.status.isFinal ?? true {
-            try RunRepository.finish(id: runID, status: .cancelled, error: nil, on: connection)
+            try RunEvents.finish(id: runID, status: .cancelled, error: nil, on: connection)
         }
     }
 
@@ -69,7 +81,7 @@ public final class RunExecutor: Sendable {
     /// no worker ran it) ends with it, so it never stays `running` with nothing to finish it.
     static func endRun(of job: JobRecord, on connection: any SQLConnection) throws {
         let cancelled = job.status == .cancelled
-        try RunRepository.finish(id: job.id, status: cancelled ? .cancelled : .failed,
+        try RunEvents.finish(id: job.id, status: cancelled ? .cancelled : .failed,
                                  error: cancelled ? nil : job.lastError, on: connection)
     }
 }
@@ -128,7 +140,7 @@ struct RunJob {
     func finish(_ status: RunStatus, error: String? = nil, result: JSONValue? = nil) throws {
         let runID = runID, text = result?.text
         try environment.database.write { connection in
-            _ = try RunRepository.finish(id: runID, status: status, error: error, result: text, on: connection)
+            _ = try RunEvents.finish(id: runID, status: status, error: error, result: text, on: connection)
         }
         environment.signal.notify()
     }

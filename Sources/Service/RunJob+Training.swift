@@ -44,7 +44,7 @@ extension RunJob {
                                                    checkpoint: bytes, on: connection)
             var result = summary
             result["model_id"] = .string(model.id)
-            try RunRepository.finish(id: runID, status: .succeeded, result: JSONValue.object(result).text, outputModelID: model.id, on: connection)
+            try RunEvents.finish(id: runID, status: .succeeded, result: JSONValue.object(result).text, outputModelID: model.id, on: connection)
         }
         environment.signal.notify()
     }

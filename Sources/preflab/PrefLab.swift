@@ -10,9 +10,25 @@ struct PrefLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preflab",
         abstract: "RLHF and preference-optimisation experiments over REST.",
-        subcommands: [Serve.self, Worker.self, Migrate.self, TokenCommand.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, TokenCommand.self, Eval.self],
         defaultSubcommand: Serve.self
     )
+
+    /// As ArgumentParser's, except that `preflab eval` reports a usage error with exit code 2 (its
+    /// documented contract with CI) rather than 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if CommandLine.arguments.dropFirst().first == "eval", code != .success, code.rawValue != 1, code.rawValue != 2 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Self.exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 struct Serve: ParsableCommand {
@@ -111,6 +127,12 @@ struct Worker: ParsableCommand {
 
 /// The `--database` option shared by the commands that open the store.
 struct DatabaseOption: ParsableArguments {
+    init() {}
+
+    init(database: String?) {
+        self.database = database
+    }
+
     @Option(help: "Store: sqlite:PATH or a postgres:// URL (PREFLAB_DATABASE; default sqlite:data/preflab.sqlite).")
     var database: String?
 
