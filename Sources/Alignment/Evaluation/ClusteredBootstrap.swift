@@ -17,7 +17,7 @@ import Darwin
 /// With few prompts the plain percentile interval is too narrow (its spread is that of a z-interval with
 /// the biased variance), so the percentiles taken are those of Hesterberg's *expanded* percentile interval
 /// (Hesterberg 2015, "What teachers should know about the bootstrap", §4): `Φ(∓w)` with
-/// `w = √(n/(n−1)) · t_{n−1, 0.975}`, for n prompts — 2.2% and 97.8% at n = 64. docs/ALGORITHMS.md §8.
+/// `w = √(n/(n−1)) · t_{n−1, 0.975}`, for n prompts — 2.2% and 97.8% at n = 64. docs/ALGORITHMS.md §9.1.
 public struct ClusteredBootstrap: Sendable, Equatable {
     /// Bootstrap resamples (B).
     public var resamples: Int

@@ -37,7 +37,7 @@ public struct EvaluationReport: Sendable, Equatable {
 /// Head-to-head evaluation of two policies on prompts under a judge: K samples of each per prompt,
 /// paired in order and judged; the win rate's interval is a bootstrap over prompts
 /// (``ClusteredBootstrap``). Deterministic for a seed: prompts are sampled in fixed chunks, each from its
-/// own derived seed, so progress reporting does not change the numbers. docs/ALGORITHMS.md §8.
+/// own derived seed, so progress reporting does not change the numbers. docs/ALGORITHMS.md §9.1.
 public struct PairEvaluation: Sendable {
     public var samplesPerPrompt: Int
     /// Temperature, top-k/top-p, `max_new_tokens`, EOS; its seed is replaced by derived ones.
