@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval soak clean
 
 deps:
 	@scripts/deps.sh
@@ -71,6 +71,10 @@ bench-policy: deps
 RUNS_SEEDS ?= 1,2,3
 bench-runs: deps
 	Benchmarks/bench-runs.sh --seeds $(RUNS_SEEDS)
+
+## One evaluation (64 prompts × 8 samples, L4 D128, oracle judge): seconds, split by phase.
+bench-eval: deps
+	Benchmarks/bench-eval.sh
 
 bench-rl: deps
 	Benchmarks/bench-rl.sh --seeds $(RUNS_SEEDS)

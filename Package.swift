@@ -104,6 +104,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // `make bench-eval`: one evaluation job's work, phase by phase.
+        .executableTarget(
+            name: "EvalBench",
+            dependencies: ["Alignment", "Policy", "Storage"],
+            path: "Benchmarks/EvalBench",
+            swiftSettings: strict
+        ),
+
         // `make bench-policy`: DPO-shaped step and KV-cached sampling against the PyTorch anchor.
         .executableTarget(
             name: "PolicyBench",

@@ -54,9 +54,13 @@ public struct PairEvaluation: Sendable {
         bootstrap = ClusteredBootstrap(resamples: bootstrapResamples, seed: Seeds.derive(seed, Seeds.evaluation, 9))
     }
 
-    /// Evaluates `model` against `baseline`; `progress(done, total)` after each chunk of prompts (throw to stop).
+    /// Evaluates `model` against `baseline`; `progress(done, total)` after each chunk of prompts (throw to
+    /// stop). `clock`, when given, is called around each phase with its name (`sampling`, `judging`,
+    /// `scoring`), so a benchmark can say where the time goes without the report depending on it.
     public func run(model: GPT, baseline: GPT, prompts: [String], judge: any BatchJudge,
+                    clock: ((String, () throws -> Void) throws -> Void)? = nil,
                     progress: (Int, Int) throws -> Void = { _, _ in }) throws -> EvaluationReport {
+        let phase = clock ?? { _, body in try body() }
         let k = samplesPerPrompt
         var rows: [EvaluationRow] = []
         var logRatios: [Double] = []
@@ -64,19 +68,27 @@ public struct PairEvaluation: Sendable {
         try progress(0, prompts.count)
         for (index, start) in stride(from: 0, to: prompts.count, by: Self.chunk).enumerated() {
             let chunk = Array(prompts[start..<min(start + Self.chunk, prompts.count)])
-            let mine = try Rollouts.sample(model, prompts: chunk, count: k, parameters: sampling,
+            var mine: [[Rollout]] = [], theirs: [[Rollout]] = []
+            try phase("sampling") {
+                mine = try Rollouts.sample(model, prompts: chunk, count: k, parameters: sampling,
                                            seed: Seeds.derive(seed, Seeds.evaluation, 10, index))
-            let theirs = try Rollouts.sample(baseline, prompts: chunk, count: k, parameters: sampling,
+                theirs = try Rollouts.sample(baseline, prompts: chunk, count: k, parameters: sampling,
                                              seed: Seeds.derive(seed, Seeds.evaluation, 11, index))
+            }
             let flatPrompts = chunk.flatMap { Array(repeating: $0, count: k) }
             let a = mine.flatMap { $0.map(\.text) }, b = theirs.flatMap { $0.map(\.text) }
-            let p = try judge.probabilities(prompts: flatPrompts, a: a, b: b)
-            let rewardsA = try judge.judgedRewards(prompts: flatPrompts, responses: a)
-            let rewardsB = try rewardsA == nil ? nil : judge.judgedRewards(prompts: flatPrompts, responses: b)
+            var p: [Double] = [], rewardsA: [Double]?, rewardsB: [Double]?
+            try phase("judging") {
+                p = try judge.probabilities(prompts: flatPrompts, a: a, b: b)
+                rewardsA = try judge.judgedRewards(prompts: flatPrompts, responses: a)
+                rewardsB = try rewardsA == nil ? nil : judge.judgedRewards(prompts: flatPrompts, responses: b)
+            }
             let tokens = mine.flatMap { $0.map(\.tokens) }
-            let lpModel = try Rollouts.logProbs(model, prompts: flatPrompts, responses: tokens).sum
-            let lpBaseline = try Rollouts.logProbs(baseline, prompts: flatPrompts, responses: tokens).sum
-            logRatios += zip(lpModel, lpBaseline).map { $0 - $1 }
+            try phase("scoring") {
+                let lpModel = try Rollouts.logProbs(model, prompts: flatPrompts, responses: tokens).sum
+                let lpBaseline = try Rollouts.logProbs(baseline, prompts: flatPrompts, responses: tokens).sum
+                logRatios += zip(lpModel, lpBaseline).map { $0 - $1 }
+            }
             modelLengths += mine.flatMap { $0.map { Self.length($0.tokens) } }
             baselineLengths += theirs.flatMap { $0.map { Self.length($0.tokens) } }
             for (i, prompt) in chunk.enumerated() {

@@ -63,10 +63,10 @@ public enum Evaluations {
             let model = try loadPolicy(spec.model, field: "model", database)
             let baseline = try loadPolicy(spec.baseline, field: "baseline", database)
             let judge = try makeJudge(spec)
-            let report = try spec.evaluation.run(model: model, baseline: baseline, prompts: prompts, judge: judge) { done, _ in
+            let report = try spec.evaluation.run(model: model, baseline: baseline, prompts: prompts, judge: judge, progress: { done, _ in
                 try context.checkCancellation()
                 try database.write { try EvaluationRepository.setProgress(id: id, done: done, on: $0) }
-            }
+            })
             var summary = EvaluationResult.summary(report)
             if let remote = judge as? RemoteJudge {
                 let statistics = remote.takeStatistics()

@@ -19,10 +19,10 @@ import Testing
         let model = try References.model(for: task)
         let evaluation = PairEvaluation(samplesPerPrompt: 4, sampling: task.sampling, seed: 7)
         var progress: [Int] = []
-        let report = try evaluation.run(model: model, baseline: model, prompts: task.evalPrompts, judge: OracleJudge(task.oracle)) { done, total in
+        let report = try evaluation.run(model: model, baseline: model, prompts: task.evalPrompts, judge: OracleJudge(task.oracle), progress: { done, total in
             #expect(total == task.evalPrompts.count)
             progress.append(done)
-        }
+        })
         #expect(report.low <= 0.5 && 0.5 <= report.high, "\(report.low)...\(report.high)")
         #expect(report.low < report.high)
         #expect(report.kl == 0)
