@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import StrictJSON
 
 /// Hand-written JSON for the records on the annotation hot path. It produces
 /// exactly what `JSONResponse.encoder` does (sorted snake_case keys, absent
@@ -29,8 +30,8 @@ enum FastJSON {
         key("response_a"); string(p.responseA, into: &out)
         key("response_b"); string(p.responseB, into: &out)
         if let v = p.shownFirst { key("shown_first"); string(v, into: &out) }
-        if let v = p.strength { key("strength"); out.append(contentsOf: String(v).utf8) }
-        if let v = p.timeSpentMS { key("time_spent_ms"); out.append(contentsOf: String(v).utf8) }
+        if let v = p.strength { key("strength"); JSONWriter.writeInt(v, into: &out) }
+        if let v = p.timeSpentMS { key("time_spent_ms"); JSONWriter.writeInt(v, into: &out) }
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -48,6 +49,6 @@ enum FastJSON {
 
     /// A JSON string literal, through the one escaper (quotes, backslashes and C0 controls, as JSONEncoder).
     static func string(_ text: String, into out: inout [UInt8]) {
-        JSONOutput.writeString(text, into: &out)
+        JSONWriter.writeString(text, into: &out)
     }
 }

@@ -11,11 +11,11 @@ import StrictJSON
 /// `AppError` naming the field by its path (`items[2].choice`), and unknown
 /// fields are refused where a typo would silently lose data.
 struct JSONObject {
-    let fields: [String: Any]
+    let fields: [String: JSONValue]
     /// Path of this object inside the body, `""` at the top.
     let path: String
 
-    init(fields: [String: Any], path: String) {
+    init(fields: [String: JSONValue], path: String) {
         self.fields = fields
         self.path = path
     }
@@ -24,7 +24,7 @@ struct JSONObject {
     /// JSON bodies are capped below the server's limit, which leaves room for checkpoint uploads.
     static let maxBytes = 16 * 1024 * 1024
 
-    static func parse(_ body: [UInt8]) throws -> Any {
+    static func parse(_ body: [UInt8]) throws -> JSONValue {
         guard body.count <= maxBytes else {
             throw AppError(.contentTooLarge, code: "body_too_large", detail: "a JSON body may hold at most \(maxBytes) bytes", field: "")
         }
@@ -39,8 +39,8 @@ struct JSONObject {
         }
     }
 
-    static func object(_ value: Any, path: String) throws -> JSONObject {
-        guard let fields = value as? [String: Any] else {
+    static func object(_ value: JSONValue, path: String) throws -> JSONObject {
+        guard case .object(let fields) = value else {
             throw AppError.invalidField(path.isEmpty ? "" : path, "\(path.isEmpty ? "the body" : path) must be a JSON object")
         }
         return JSONObject(fields: fields, path: path)
@@ -50,7 +50,7 @@ struct JSONObject {
 
     /// The same object without its `null` fields (which count as absent).
     var withoutNulls: JSONObject {
-        JSONObject(fields: fields.filter { !($0.value is NSNull) }, path: path)
+        JSONObject(fields: fields.filter { !$0.value.isNull }, path: path)
     }
 
     /// Refuses keys outside `allowed`.
@@ -60,8 +60,9 @@ struct JSONObject {
         }
     }
 
-    private func present(_ key: String) -> Any? {
-        guard let value = fields[key], !(value is NSNull) else { return nil }
+    /// The field's value, or nil when it is absent or `null`.
+    func present(_ key: String) -> JSONValue? {
+        guard let value = fields[key], !value.isNull else { return nil }
         return value
     }
 
@@ -70,7 +71,7 @@ struct JSONObject {
             if required { throw AppError.invalidField(name(key), "\(name(key)) is required") }
             return nil
         }
-        guard let text = value as? String else { throw AppError.invalidField(name(key), "\(name(key)) must be a string") }
+        guard case .string(let text) = value else { throw AppError.invalidField(name(key), "\(name(key)) must be a string") }
         if !allowEmpty && text.isEmpty { throw AppError.invalidField(name(key), "\(name(key)) must not be empty") }
         // Counted in Unicode scalars, as JSON Schema's maxLength counts (openapi.yaml says the same);
         // a text of at most maxLength UTF-8 bytes has at most that many scalars, so most skip the count.
@@ -88,10 +89,8 @@ struct JSONObject {
 
     func integer(_ key: String, range: ClosedRange<Int>) throws -> Int? {
         guard let value = present(key) else { return nil }
-        // JSONSerialization gives NSNumber for numbers and booleans alike; refuse booleans and fractions.
-        guard let number = value as? NSNumber, !isBoolean(number),
-            let int = Int(exactly: number.doubleValue), Double(int) == number.doubleValue
-        else { throw AppError.invalidField(name(key), "\(name(key)) must be an integer") }
+        // Booleans are their own case; a fraction is refused.
+        guard case .number(let number) = value, let int = Int(exactly: number) else { throw AppError.invalidField(name(key), "\(name(key)) must be an integer") }
         guard range.contains(int) else {
             throw AppError.invalidField(name(key), "\(name(key)) must be between \(range.lowerBound) and \(range.upperBound)")
         }
@@ -101,22 +100,22 @@ struct JSONObject {
     /// A finite number within `range`.
     func number(_ key: String, range: ClosedRange<Double>) throws -> Double? {
         guard let value = present(key) else { return nil }
-        guard let number = value as? NSNumber, !isBoolean(number), number.doubleValue.isFinite else {
+        guard case .number(let number) = value, number.isFinite else {
             throw AppError.invalidField(name(key), "\(name(key)) must be a finite number")
         }
-        guard range.contains(number.doubleValue) else {
+        guard range.contains(number) else {
             throw AppError.invalidField(name(key), "\(name(key)) must be between \(range.lowerBound) and \(range.upperBound)")
         }
-        return number.doubleValue
+        return number
     }
 
     func stringArray(_ key: String, maxCount: Int = 100, maxLength: Int = 200) throws -> [String] {
         guard let value = present(key) else { return [] }
-        guard let array = value as? [Any], array.count <= maxCount else {
+        guard case .array(let array) = value, array.count <= maxCount else {
             throw AppError.invalidField(name(key), "\(name(key)) must be an array of at most \(maxCount) strings")
         }
         return try array.enumerated().map { index, element in
-            guard let text = element as? String, !text.isEmpty, text.unicodeScalars.count <= maxLength, !text.utf8.contains(0) else {
+            guard case .string(let text) = element, !text.isEmpty, text.unicodeScalars.count <= maxLength, !text.utf8.contains(0) else {
                 throw AppError.invalidField("\(name(key))[\(index)]",
                                             "\(name(key))[\(index)] must be a non-empty string of at most \(maxLength) characters, without NUL")
             }
@@ -143,7 +142,7 @@ enum CreateBody {
         let top = try JSONObject.object(try JSONObject.parse(body), path: "")
         guard let items = top.fields["items"] else { return .single(top) }
         try top.rejectUnknown(["items"])
-        guard let array = items as? [Any], !array.isEmpty else {
+        guard case .array(let array) = items, !array.isEmpty else {
             throw AppError.invalidField("items", "items must be a non-empty array")
         }
         guard array.count <= maxItems else { throw AppError.invalidField("items", "items holds at most \(maxItems) entries") }

@@ -24,7 +24,7 @@ struct ModelRoutes {
             try object.rejectUnknown(["name", "kind", "architecture", "seed", "parent_id"])
             let name = try object.requiredString("name", maxLength: 200)
             let kind = try Self.kind(try object.string("kind"))
-            let config = try Self.architecture(try JSONObject.object(object.fields["architecture"] ?? NSNull(), path: "architecture"))
+            let config = try Self.architecture(try JSONObject.object(object.fields["architecture"] ?? .null, path: "architecture"))
             let seed = try object.integer("seed", range: 0...Int(Int32.max)) ?? 0
             let parent = try object.string("parent_id", maxLength: 64)
             let checkpoint = try LoadedModel.initialised(kind: kind, config: config, seed: UInt64(seed)).checkpoint(kind: kind).encoded()
@@ -97,8 +97,8 @@ struct ModelRoutes {
                 maxNewTokens: try object.integer("max_new_tokens", range: 0...Self.maxContext) ?? 64,
                 seed: UInt64(try object.integer("seed", range: 0...Int(Int32.max)) ?? 0))
             if let stop = object.fields["stop_at_eos"] {
-                guard let flag = stop as? NSNumber, isBoolean(flag) else { throw AppError.invalidField("stop_at_eos", "stop_at_eos must be a boolean") }
-                parameters.stopAtEOS = flag.boolValue
+                guard case .bool(let flag) = stop else { throw AppError.invalidField("stop_at_eos", "stop_at_eos must be a boolean") }
+                parameters.stopAtEOS = flag
             }
             let tokenizer = ByteTokenizer()
             let encoded = prompts.map { tokenizer.encode($0, bos: true) }

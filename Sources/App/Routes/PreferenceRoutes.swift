@@ -87,7 +87,7 @@ struct PreferenceRoutes {
                            detail: "annotators judge comparisons they were given: send comparison_id; inline judgements (prompt, response_a, response_b) are for researchers",
                            field: object.name("comparison_id"))
         }
-        if object.fields["dataset"].map({ !($0 is NSNull) }) == true {
+        if object.present("dataset") != nil {
             throw AppError(.forbidden, code: "forbidden", detail: "a judgement belongs to its comparison's dataset; annotators may not name another",
                            field: object.name("dataset"))
         }
