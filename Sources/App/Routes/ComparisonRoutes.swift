@@ -16,7 +16,7 @@ struct ComparisonRoutes {
             let single = body.isSingle
             let prefix: @Sendable (Int) -> String = { single ? "" : "items[\($0)]." }
             return try Idempotency.create(request, principal: principal, database: database) { connection in
-                let created = try ComparisonRepository.insert(items, fieldPrefix: prefix, on: connection)
+                let created = try AppError.naming({ prefix($1 ?? 0) + "prompt_id" }) { try ComparisonRepository.insert(items, on: connection) }
                 return try CreatedResponse.records(created, single: single) { "/v1/comparisons/\($0.id)" }
             }
         })

@@ -30,9 +30,11 @@ struct ModelRoutes {
             let checkpoint = try LoadedModel.initialised(kind: kind, config: config, seed: UInt64(seed)).checkpoint(kind: kind).encoded()
             let architecture = try Self.json(config)
             return try Idempotency.create(request, principal: principal, database: database) { connection in
-                let record = try ModelRepository.insert(
-                    name: name, kind: kind, architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
-                    runID: nil, seed: seed, source: "initialised", checkpoint: checkpoint, on: connection)
+                let record = try AppError.naming({ _, _ in "parent_id" }) {
+                    try ModelRepository.insert(
+                        name: name, kind: kind, architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
+                        runID: nil, seed: seed, source: "initialised", checkpoint: checkpoint, on: connection)
+                }
                 return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
             }
         })

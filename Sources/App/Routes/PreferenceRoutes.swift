@@ -24,7 +24,9 @@ struct PreferenceRoutes {
             let prefix: @Sendable (Int) -> String = { single ? "" : "items[\($0)]." }
             let annotator = principal.name
             return try Idempotency.createDeferred(request, principal: principal, database: database) { connection in
-                let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: prefix, on: connection)
+                let created = try AppError.naming({ prefix($1 ?? 0) + "comparison_id" }) {
+                    try PreferenceRepository.insert(items, annotator: annotator, on: connection)
+                }
                 if single, let first = created.first {
                     return CreatedResponse(status: .created, body: FastJSON.encode(first), location: "/v1/preferences/\(first.id)")
                 }

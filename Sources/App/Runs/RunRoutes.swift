@@ -78,7 +78,7 @@ struct RunRoutes {
                     throw AppError(.notFound, code: "not_found", detail: "no run \(id)")
                 }
                 guard !run.status.isFinal else {
-                    throw StateConflict(field: "status", code: "run_finished", detail: "run \(id) has already \(run.status.rawValue)")
+                    throw AppError(.conflict, code: "run_finished", detail: "run \(id) has already \(run.status.rawValue)", field: "status")
                 }
                 try RunExecutor.requestCancel(runID: id, on: connection)
                 return try RunRepository.get(id: id, on: connection) ?? run
