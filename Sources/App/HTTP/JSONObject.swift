@@ -1,15 +1,8 @@
-import Foundation
-import HTTP1
-#if canImport(Glibc)
-import Glibc
-#endif
-import HTTPServer
-import Storage
 import StrictJSON
 
-/// A JSON object from a request body, read field by field. Every failure is an
-/// `AppError` naming the field by its path (`items[2].choice`), and unknown
-/// fields are refused where a typo would silently lose data.
+/// A JSON object from a request body (as `JSONReader` read it), read field by field. Every
+/// failure is an `AppError` naming the field by its path (`items[2].choice`), and unknown
+/// fields are refused where a typo would silently lose data. `null` counts as absent.
 struct JSONObject {
     let fields: [String: JSONValue]
     /// Path of this object inside the body, `""` at the top.
@@ -20,10 +13,12 @@ struct JSONObject {
         self.path = path
     }
 
-    /// Parses a request body that must be a JSON object (or, with `allowArray`, an array of them).
-    /// JSON bodies are capped below the server's limit, which leaves room for checkpoint uploads.
+    /// The largest JSON body: the server's default body limit, so only routes that raise theirs
+    /// (checkpoint uploads) take more, and none of it as JSON.
     static let maxBytes = 16 * 1024 * 1024
 
+    /// Reads a request body as one JSON value (any kind: callers check for an object with `object`),
+    /// refusing an empty, oversized or non-UTF-8 body and whatever the strict reader refuses.
     static func parse(_ body: [UInt8]) throws -> JSONValue {
         guard body.count <= maxBytes else {
             throw AppError(.contentTooLarge, code: "body_too_large", detail: "a JSON body may hold at most \(maxBytes) bytes", field: "")
@@ -129,72 +124,5 @@ struct JSONObject {
             throw AppError.invalidField(name(key), "\(name(key)) must be one of \(allowed.joined(separator: ", ")), got '\(text)'")
         }
         return text
-    }
-}
-
-
-/// A body that is either one object or `{"items": [...]}`: the batch form of a create route.
-enum CreateBody {
-    case single(JSONObject)
-    case batch([JSONObject])
-
-    static func parse(_ body: [UInt8], maxItems: Int = 1000) throws -> CreateBody {
-        let top = try JSONObject.object(try JSONObject.parse(body), path: "")
-        guard let items = top.fields["items"] else { return .single(top) }
-        try top.rejectUnknown(["items"])
-        guard case .array(let array) = items, !array.isEmpty else {
-            throw AppError.invalidField("items", "items must be a non-empty array")
-        }
-        guard array.count <= maxItems else { throw AppError.invalidField("items", "items holds at most \(maxItems) entries") }
-        return .batch(try array.enumerated().map { try JSONObject.object($1, path: "items[\($0)]") })
-    }
-
-    var isSingle: Bool {
-        if case .single = self { return true }
-        return false
-    }
-
-    var objects: [JSONObject] {
-        switch self {
-        case .single(let object): [object]
-        case .batch(let objects): objects
-        }
-    }
-
-    /// Error-field prefix for item `index`.
-    func prefix(_ index: Int) -> String {
-        if case .batch = self { return "items[\(index)]." }
-        return ""
-    }
-}
-
-/// JSON responses with snake_case keys and ISO 8601 times.
-enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(ISO8601Time.string(date))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static func make<T: Encodable>(_ value: T, status: HTTPStatusCode = .ok) throws -> ServerResponse {
-        ServerResponse(status: status.status, contentType: "application/json", body: Array(try encoder.encode(value)))
-    }
-}
-
-/// The statuses JSON responses use.
-enum HTTPStatusCode {
-    case ok, created, accepted
-
-    var status: HTTPStatus {
-        switch self {
-        case .ok: .ok
-        case .created: .created
-        case .accepted: .accepted
-        }
     }
 }
