@@ -8,14 +8,19 @@
 # is SQLite itself committing one row per transaction (WAL, synchronous=FULL).
 # Prints one JSON object per line, then the ratios.
 #
-# Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32).
+# Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32), PREFLAB_BIN (a preflab
+# executable to measure instead of this tree's release build, e.g. another commit's, for before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_RUN=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product preflab >/dev/null
-BIN=.build/release/preflab
+if [ -n "${PREFLAB_BIN:-}" ]; then
+  BIN=$PREFLAB_BIN
+else
+  swift build -c release --product preflab >/dev/null
+  BIN=.build/release/preflab
+fi
 WORK=$(mktemp -d /tmp/preflab-ingest.XXXXXX)
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }

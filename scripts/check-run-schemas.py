@@ -6,6 +6,9 @@ algorithm's `<Name>Hyperparameters` schema, and their values its `default`s (SFT
 dataset, where no task recipe applies). Then every documented hyperparameter set to a
 value outside its documented range must be refused with 422 naming it.
 
+Last, the first event of a run's event stream (a queued run's `status` event: this server
+executes none) must match the `RunEvent` schema.
+
 Usage: check-run-schemas.py OPENAPI_YAML BASE_URL TOKEN
 """
 import json
@@ -13,10 +16,13 @@ import sys
 import urllib.error
 import urllib.request
 
+import jsonschema
 import yaml
 
 spec_path, base, token = sys.argv[1:4]
-schemas = yaml.safe_load(open(spec_path))["components"]["schemas"]
+spec = yaml.safe_load(open(spec_path))
+schemas = spec["components"]["schemas"]
+posted = []
 
 
 def call(method, path, body):
@@ -44,6 +50,7 @@ def check(schema, algorithm):
     if status != 202:
         failures.append(f"{algorithm}: a run with every default was refused: {status} {run}")
         return
+    posted.append(run["id"])
     resolved = run["hyperparameters"]
     if set(resolved) != set(hyper):
         failures.append(f"{algorithm}: server resolves {sorted(resolved)}, openapi.yaml documents {sorted(hyper)}")
@@ -73,6 +80,33 @@ for variant in schemas["NewRun"]["oneOf"]:
     algorithms = schema["properties"]["algorithm"].get("enum") or [schema["properties"]["algorithm"]["const"]]
     for algorithm in algorithms:
         check(schema, algorithm)
+
+def first_event(run_id):
+    """The first event of the run's stream, as `RunEvent` describes it: its fields, `data` parsed."""
+    request = urllib.request.Request(base + f"/v1/runs/{run_id}/events", headers={"Authorization": "Bearer " + token})
+    fields = {}
+    with urllib.request.urlopen(request, timeout=10) as response:
+        for raw in response:
+            line = raw.decode().rstrip("\r\n")
+            if not line:
+                if fields:
+                    break
+                continue
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            fields[name] = fields[name] + "\n" + value if name == "data" and name in fields else value
+    fields["data"] = json.loads(fields.get("data", "null"))
+    return fields
+
+
+if posted:
+    event = first_event(posted[0])
+    validator = jsonschema.Draft202012Validator({"$ref": "#/components/schemas/RunEvent", "components": spec["components"]})
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(event)]
+    if event.get("event") != "status" or errors:
+        failures.append(f"first event of run {posted[0]}: {event.get('event')!r} does not match RunEvent: {errors[:3]}")
 
 for line in failures:
     print("MISMATCH", line)

@@ -26,10 +26,10 @@ enum HealthRoutes {
                     status = "not_writable"
                 }
             }
-            var store: [String: String] = ["backend": database.location.backend, "status": status]
-            if let failure { store["error"] = failure }
-            let document: [String: Any] = ["status": failure == nil ? "ready" : "not_ready", "checks": ["store": store]]
-            let body = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])).map(Array.init) ?? []
+            var store: [String: JSONValue] = ["backend": .string(database.location.backend), "status": .string(status)]
+            if let failure { store["error"] = .string(failure) }
+            let document = JSONValue.object(["status": .string(failure == nil ? "ready" : "not_ready"), "checks": .object(["store": .object(store)])])
+            let body = document.bytes
             return ServerResponse(status: failure == nil ? .ok : .serviceUnavailable, contentType: "application/json", body: body)
         }
         router.get("/metrics", execution: .inline) { _ in

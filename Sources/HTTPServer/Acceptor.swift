@@ -61,18 +61,16 @@ extension HTTPServer {
         let id = nextID.add(1, ordering: .relaxed).newValue
         var machine = ConnectionStateMachine(idleTimeout: configuration.idleTimeout, readTimeout: configuration.readTimeout,
                                              firstRequestTimeout: configuration.firstRequestTimeout)
-        machine.armed(now: .now, partial: false, headSeen: false)
+        machine.registering()
         let connection = Connection(id: id, fd: fd, limits: configuration.limits, bodyLimit: bodyLimit, machine: machine)
         connections.withLock { $0[id] = connection }
-        let added: Bool = connection.state.withLock { _ in
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
-            event.data.u64 = id
-            return epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0
+        let outcome = register(connection, EPOLL_CTL_ADD, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue) {
+            $0.armed(now: .now, partial: false, headSeen: false)
         }
-        if !added {
-            connection.state.withLock { $0.closedByOwner() }
-            closeDescriptor(connection)
+        switch outcome {
+        case .inEpoll: break
+        case .close: closeDescriptor(connection)
+        case .woken: handOverWoken(connection)
         }
     }
 

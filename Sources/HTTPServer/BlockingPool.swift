@@ -8,10 +8,12 @@ import Synchronization
 final class BlockingPool: Sendable {
     struct Job: Sendable {
         let connection: Connection
-        /// The request to handle first; nil to just carry on serving buffered bytes.
-        let request: HTTPRequest?
+        /// The request to handle first, routed; nil to just carry on serving buffered bytes.
+        let request: ServerRequest?
         /// `request` is only a head asking `Expect: 100-continue`: check it, then read its body.
         var continueCheck = false
+        /// The socket has something to read (an epoll event came while the connection was being registered).
+        var readFirst = false
     }
 
     private struct Queue {

@@ -1,11 +1,14 @@
 /// The lifecycle of one connection, as a pure state machine: who owns it and
 /// when it times out. The server keeps one behind a lock per connection and
-/// performs the returned actions after leaving the lock.
+/// performs the returned actions (closing the descriptor, `epoll_ctl`) after leaving the lock.
 ///
 /// Ownership follows epoll's one-shot arming: while `waiting` or `writing` the
-/// connection sits in epoll and only the reaper (or the acceptor, evicting) may
-/// touch it; a worker that takes it (`claimed`) owns it exclusively until it
-/// re-arms, parks or closes it.
+/// connection sits in epoll and only the reaper (timeouts, drain), the acceptor (evicting)
+/// or shutdown may close it; the event-loop thread that takes it (`claimed`) owns it
+/// exclusively until it re-arms, parks, hands over or closes it. Handing it to epoll takes
+/// two steps around the unlocked `epoll_ctl`: `registering()`, then `registered(_:then:)`.
+/// In between nobody else closes it (so the call never meets a descriptor closed, or reused,
+/// under it), and an event that fires in between is kept for the owner.
 package struct ConnectionStateMachine: Sendable {
     package enum Phase: Sendable, Equatable {
         /// In epoll, waiting for bytes. `partial` is true when part of a request is buffered.
@@ -14,6 +17,8 @@ package struct ConnectionStateMachine: Sendable {
         case writing(deadline: ContinuousClock.Instant)
         /// Owned by a worker that is reading, handling or writing.
         case active
+        /// Still owned, while the owner's `epoll_ctl` hands it to epoll.
+        case registering
         case closed
     }
 
@@ -48,6 +53,10 @@ package struct ConnectionStateMachine: Sendable {
     private var firstHeadDeadline: ContinuousClock.Instant?
     /// When the connection last began waiting with nothing buffered: eviction takes the oldest.
     package private(set) var waitingSince: ContinuousClock.Instant
+
+    /// While `registering`: an epoll event fired (it is the owner's), or a forced close waits for the owner.
+    private var wokenWhileRegistering = false
+    private var closeWhileRegistering = false
 
     package let idleTimeout: Duration
     package let readTimeout: Duration
@@ -85,12 +94,53 @@ package struct ConnectionStateMachine: Sendable {
         phase = .writing(deadline: now + writeTimeout)
     }
 
+    /// The owner is about to hand the connection to epoll with `epoll_ctl`, outside the lock.
+    package mutating func registering() {
+        precondition(phase == .active, "only the owning worker registers a connection")
+        phase = .registering
+        wokenWhileRegistering = false
+        closeWhileRegistering = false
+    }
+
+    /// What became of a registration.
+    package enum Registration: Sendable, Equatable {
+        /// The connection waits in epoll (as `then` arranged).
+        case inEpoll
+        /// The owner must close the descriptor: `epoll_ctl` failed, or a forced close or drain came meanwhile.
+        case close
+        /// An event fired before the registration was recorded: the one-shot is spent and the caller still
+        /// owns the connection, with something to read or write.
+        case woken
+    }
+
+    /// The owner's `epoll_ctl` returned (`succeeded`); `then` records what the connection now waits for
+    /// (`armed` or `parked`).
+    package mutating func registered(_ succeeded: Bool, then: (inout ConnectionStateMachine) -> Void) -> Registration {
+        precondition(phase == .registering, "only the registering owner completes a registration")
+        phase = .active
+        if !succeeded || closeWhileRegistering {
+            phase = .closed
+            return .close
+        }
+        if wokenWhileRegistering { return .woken }
+        then(&self)
+        // A drain that began meanwhile closes an idle connection, as `shutdownRequested` would have.
+        if closeAfterResponse, case .waiting(_, partial: false) = phase {
+            phase = .closed
+            return .close
+        }
+        return .inEpoll
+    }
+
     /// An epoll event arrived; returns whether the caller now owns the connection.
     package mutating func claimed() -> Bool {
         switch phase {
         case .waiting, .writing:
             phase = .active
             return true
+        case .registering:
+            wokenWhileRegistering = true
+            return false
         case .active, .closed:
             return false
         }
@@ -135,11 +185,15 @@ package struct ConnectionStateMachine: Sendable {
     }
 
     /// Drain timed out or the owner is closing: returns whether the caller must close the descriptor.
+    /// A connection being registered is closed by its owner once `epoll_ctl` has returned.
     package mutating func forceClosed() -> Bool {
         switch phase {
         case .waiting, .writing:
             phase = .closed
             return true
+        case .registering:
+            closeWhileRegistering = true
+            return false
         case .active, .closed:
             return false
         }

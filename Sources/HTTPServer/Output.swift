@@ -62,16 +62,17 @@ extension HTTPServer {
     /// Hands the connection to epoll until its socket is writable. Hang-ups (HUP, ERR) are
     /// always reported; RDHUP is not asked for, so a client that half-closed and still reads
     /// gets its response instead of waking a loop over and over.
+    /// False when the caller must finish the connection.
     func park(_ connection: Connection) -> Bool {
-        connection.state.withLock { machine in
-            machine.parked(now: .now, writeTimeout: configuration.writeTimeout)
-            var event = epoll_event()
-            event.events = EPOLLOUT.rawValue | EPOLLONESHOT.rawValue
-            event.data.u64 = connection.id
-            if epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event) != 0 {
-                _ = machine.forceClosed()
-                return false
-            }
+        let writeTimeout = configuration.writeTimeout
+        connection.state.withLock { $0.registering() }
+        switch register(connection, EPOLL_CTL_MOD, events: EPOLLOUT.rawValue | EPOLLONESHOT.rawValue, then: {
+            $0.parked(now: .now, writeTimeout: writeTimeout)
+        }) {
+        case .inEpoll: return true
+        case .close: return false
+        case .woken:
+            handOverWoken(connection)  // the pool thread sends the outbox first
             return true
         }
     }

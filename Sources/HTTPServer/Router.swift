@@ -1,7 +1,7 @@
 public import HTTP1
 
-/// A request handler. It runs on a dedicated worker thread, so it may block
-/// (database, training queue) without starving the server.
+/// A request handler. Where it runs is its route's `Execution`: on a blocking-pool thread (the default,
+/// where it may wait on a database or a lock) or inline on the event loop that read the request.
 public typealias RequestHandler = @Sendable (ServerRequest) throws -> ServerResponse
 
 /// Where a handler runs.
@@ -9,16 +9,20 @@ public enum Execution: Sendable, Hashable {
     /// On the event loop that read the request: for quick, CPU-only handlers
     /// (health checks, metrics, decoding). Saves a thread hand-off.
     case inline
-    /// On a worker thread, for handlers that may wait (database, files, locks).
+    /// On a blocking-pool thread, for handlers that may wait (database, files, locks).
     case blocking
 }
 
 /// Something that turns any request into a response, never throwing: the
 /// server's single entry point into the application.
 public protocol HTTPResponder: Sendable {
+    /// A complete request (or an `Expect: 100-continue` head) as the server hands it on. Routing happens here,
+    /// once: what it found travels with the request to `execution(for:)`, `refusalBeforeContinue(for:)` and
+    /// `respond(to:)`, which do not look the route up again.
+    func route(_ request: HTTPRequest) -> ServerRequest
     func respond(to request: ServerRequest) -> ServerResponse
     /// Where the handler for `request` must run; `.blocking` unless known to be quick.
-    func execution(for request: HTTPRequest) -> Execution
+    func execution(for request: ServerRequest) -> Execution
     /// The largest body this route takes, when it differs from the server's limit.
     func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int?
     /// Asked when a request sends `Expect: 100-continue`, before its body is read: a response
@@ -27,8 +31,9 @@ public protocol HTTPResponder: Sendable {
 }
 
 extension HTTPResponder {
+    public func route(_ request: HTTPRequest) -> ServerRequest { ServerRequest(http: request) }
     public func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse? { nil }
-    public func execution(for request: HTTPRequest) -> Execution { .blocking }
+    public func execution(for request: ServerRequest) -> Execution { .blocking }
     public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? { nil }
 }
 
@@ -130,14 +135,22 @@ public struct Router: HTTPResponder {
         self.middleware.append(middleware)
     }
 
-    /// Finds the handler for a method and path.
-    public func match(method: HTTPMethod, rawPath: String) -> Result<(RequestHandler, [String: String], String), RoutingError> {
-        lookup(method: method, rawPath: rawPath).map { ($0.handler, $0.parameters, $0.pattern) }
+    /// Looks the route up and keeps what it found (handler, parameters, pattern, or the routing error) on
+    /// the request.
+    public func route(_ request: HTTPRequest) -> ServerRequest {
+        var routed = ServerRequest(http: request)
+        let found = lookup(method: request.method, rawPath: request.rawPath)
+        if case .success(let route) = found {
+            routed.parameters = route.parameters
+            routed.route = route.pattern
+        }
+        routed.match = RouteMatch(found: found)
+        return routed
     }
 
     /// Routing failures are answered inline: they touch nothing that blocks.
-    public func execution(for request: HTTPRequest) -> Execution {
-        (try? lookup(method: request.method, rawPath: request.rawPath).get().execution) ?? .inline
+    public func execution(for request: ServerRequest) -> Execution {
+        (try? resolved(request).get().execution) ?? .inline
     }
 
     public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? {
@@ -148,13 +161,13 @@ public struct Router: HTTPResponder {
     /// is put to `continueCheck`. Either refusal passes through the middleware like any response.
     public func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse? {
         var request = head
-        switch match(method: request.method, rawPath: request.http.rawPath) {
+        switch resolved(head) {
         case .failure:
             return respond(to: head)
-        case .success(let (_, parameters, pattern)):
+        case .success(let found):
             guard let continueCheck else { return nil }
-            request.parameters = parameters
-            request.route = pattern
+            request.parameters = found.parameters
+            request.route = found.pattern
             do {
                 try continueCheck(request)
                 return nil
@@ -169,7 +182,12 @@ public struct Router: HTTPResponder {
         }
     }
 
-    private struct Found {
+    /// What `route(_:)` found, kept on the request; a request built without it is looked up when answered.
+    private func resolved(_ request: ServerRequest) -> Result<Found, RoutingError> {
+        request.match?.found ?? lookup(method: request.method, rawPath: request.http.rawPath)
+    }
+
+    struct Found: Sendable {
         var handler: RequestHandler
         var execution: Execution
         var maxBodyBytes: Int?
@@ -177,7 +195,7 @@ public struct Router: HTTPResponder {
         var pattern: String
     }
 
-    private func lookup(method: HTTPMethod, rawPath: String) -> Result<Found, RoutingError> {
+    func lookup(method: HTTPMethod, rawPath: String) -> Result<Found, RoutingError> {
         var node = root
         var parameters: [String: String] = [:]
         let path = rawPath.utf8
@@ -219,11 +237,11 @@ public struct Router: HTTPResponder {
     public func respond(to request: ServerRequest) -> ServerResponse {
         var request = request
         let handler: RequestHandler
-        switch match(method: request.method, rawPath: request.http.rawPath) {
-        case .success(let (found, parameters, pattern)):
-            request.parameters = parameters
-            request.route = pattern
-            handler = found
+        switch resolved(request) {
+        case .success(let found):
+            request.parameters = found.parameters
+            request.route = found.pattern
+            handler = found.handler
         case .failure(let error):
             // An existing resource answers 405 to any other method, known or not (clients
             // such as schemathesis rely on it); elsewhere an unknown method is 501 (RFC 9110 §9.1).

@@ -12,6 +12,8 @@ public struct ServerRequest: Sendable {
     public var route: String?
     /// A per-request identifier, echoed as `X-Request-Id`.
     public var requestID: String
+    /// What `Router.route(_:)` found for this request, so answering it needs no second lookup.
+    var match: RouteMatch?
 
     public init(http: HTTPRequest, parameters: [String: String] = [:], route: String? = nil, requestID: String = "") {
         self.http = http

@@ -25,8 +25,10 @@ public struct IOError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The one funnel every POSIX call goes through: retries `EINTR`, reads
-/// `errno` straight after a negative result and throws it as an `IOError`.
+/// The funnel for POSIX calls whose failure is an error to report (opening, binding and accepting
+/// sockets, setting up epoll, `poll`): retries `EINTR`, reads `errno` straight after a negative result and throws it as an
+/// `IOError`. The event loops' hot calls (`recv`, `send`, `epoll_wait`, `epoll_ctl`) check `errno`
+/// inline instead, where `EAGAIN` or a failed registration is an outcome to act on, not an error.
 @discardableResult
 @inline(__always)
 package func syscall<T: BinaryInteger>(_ function: String, _ body: () -> T) throws(IOError) -> T {

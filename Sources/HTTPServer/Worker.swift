@@ -63,13 +63,14 @@ extension HTTPServer {
                     break
                 }
             }
-            serve(job.connection, context, onPool: true)
+            serve(job.connection, context, onPool: true, readFirst: job.readFirst)
         }
     }
 
     /// Owns `connection` until it is re-armed, parked, closed, or handed to the pool or a stream.
-    private func serve(_ connection: Connection, _ context: WorkerContext, onPool: Bool) {
-        var lastReadFilledBuffer = !onPool
+    private func serve(_ connection: Connection, _ context: WorkerContext, onPool: Bool, readFirst: Bool = false) {
+        // An event loop was woken by bytes to read; a pool thread reads only when told there are some.
+        var lastReadFilledBuffer = !onPool || readFirst
         if !connection.outbox.isEmpty {
             switch flushOutbox(connection) {
             case .parked: return
@@ -93,8 +94,9 @@ extension HTTPServer {
                 return finish(connection)
             }
             switch event {
-            case .request(let request):
+            case .request(let parsed):
                 connection.headSeen = true
+                let request = responder.route(parsed)
                 if !onPool, responder.execution(for: request) == .blocking {
                     if pool.submit(BlockingPool.Job(connection: connection, request: request)) { return }
                     return finish(connection)  // stopping
@@ -105,8 +107,9 @@ extension HTTPServer {
                 case .suspended: return
                 }
             case .continueExpected:
-                guard let head = connection.parser.pendingHead else { continue }
+                guard let pending = connection.parser.pendingHead else { continue }
                 connection.headSeen = true
+                let head = responder.route(pending)
                 if !onPool, responder.execution(for: head) == .blocking {
                     if pool.submit(BlockingPool.Job(connection: connection, request: head, continueCheck: true)) { return }
                     return finish(connection)
@@ -143,9 +146,9 @@ extension HTTPServer {
     }
 
     /// Runs the handler and sends its response.
-    private func handle(_ request: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
-        let response = responder.respond(to: ServerRequest(http: request))
-        let outcome = sendResponse(response, for: request, on: connection, output: &context.output,
+    private func handle(_ request: ServerRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
+        let response = responder.respond(to: request)
+        let outcome = sendResponse(response, for: request.http, on: connection, output: &context.output,
                                    date: context.dateCache.current(), trySendNow: true)
         // A large download leaves the scratch buffer shared with the parked outbox: start afresh.
         if context.output.capacity > 1 << 20 { context.output = [] }
@@ -156,9 +159,9 @@ extension HTTPServer {
     /// responder accepts the head (the application checks the token; the parser already checked
     /// the declared length against the route's limit). Otherwise the final response goes first,
     /// and the connection closes with the body unread.
-    private func answerExpectation(_ head: HTTPRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
-        if let refusal = responder.refusalBeforeContinue(for: ServerRequest(http: head)) {
-            var last = head
+    private func answerExpectation(_ head: ServerRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
+        if let refusal = responder.refusalBeforeContinue(for: head) {
+            var last = head.http
             last.keepAlive = false
             return sendResponse(refusal, for: last, on: connection, output: &context.output, date: context.dateCache.current(),
                         trySendNow: true)
@@ -234,25 +237,37 @@ extension HTTPServer {
         if !bodyless { output.append(contentsOf: body) }
     }
 
+    /// Hands the caller's connection back to epoll to wait for its next request (or, once a drain has begun,
+    /// closes it if it is idle).
     func rearm(_ connection: Connection) {
         let partial = connection.parser.hasPartialRequest
         let headSeen = connection.headSeen || connection.parser.pendingHead != nil
-        let closeNow: Bool = connection.state.withLock { machine in
-            if machine.closeAfterResponse && !partial {
-                machine.closedByOwner()
-                return true
-            }
-            machine.armed(now: .now, partial: partial, headSeen: headSeen)
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue
-            event.data.u64 = connection.id
-            if epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event) != 0 {
-                _ = machine.forceClosed()
-                return true
-            }
-            return false
+        connection.state.withLock { $0.registering() }
+        let outcome = register(connection, EPOLL_CTL_MOD, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue) {
+            $0.armed(now: .now, partial: partial, headSeen: headSeen)
         }
-        if closeNow { closeDescriptor(connection) }
+        switch outcome {
+        case .inEpoll: break
+        case .close: closeDescriptor(connection)
+        case .woken: handOverWoken(connection)
+        }
+    }
+
+    /// `epoll_ctl` for a connection its caller owns and has marked `registering()`, made outside the state's lock
+    /// (see `ConnectionStateMachine`); `then` records what it waits for once it is in epoll.
+    func register(_ connection: Connection, _ operation: Int32, events: UInt32,
+                  then: (inout ConnectionStateMachine) -> Void) -> ConnectionStateMachine.Registration {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = connection.id
+        let succeeded = epoll_ctl(epollFD, operation, connection.fd, &event) == 0
+        return connection.state.withLock { $0.registered(succeeded, then: then) }
+    }
+
+    /// An event fired while the connection was being registered: the caller still owns it, and may be a thread
+    /// that must not serve it (a commit's completion thread), so a pool thread carries on, reading first.
+    func handOverWoken(_ connection: Connection) {
+        if !pool.submit(BlockingPool.Job(connection: connection, request: nil, readFirst: true)) { finish(connection) }
     }
 
     func finish(_ connection: Connection) {

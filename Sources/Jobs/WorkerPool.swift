@@ -257,8 +257,6 @@ public final class WorkerPool: Sendable {
         }
     }
 
-    /// Runs a state change, retrying a store error twice. If it still fails, the lease expires and
-    /// another worker reclaims the job: late, but never lost.
     /// Releases `owner`'s leases; a job this ends (`cancelled`, its cancel having been requested) is
     /// passed to `ended` in the same transaction.
     private static func release(id: String?, owner: String, ended: (JobRecord, any SQLConnection) throws -> Void,
@@ -268,6 +266,8 @@ public final class WorkerPool: Sendable {
         }
     }
 
+    /// Runs a state change, retrying a failure twice. If it still fails, the lease expires and
+    /// another worker reclaims the job: late, but never lost.
     private func record<T: Sendable>(_ what: String, _ body: @escaping @Sendable (any SQLConnection) throws -> T) {
         for attempt in 1...3 {
             do {

@@ -1,4 +1,3 @@
-import Foundation
 import StrictJSON
 
 extension Safetensors {
@@ -36,21 +35,21 @@ extension Safetensors {
             }
             dataStart = 8 + Int(n)
             dataCount = bytes.count - dataStart
-            let object: Any
+            let object: JSONValue
             do {
                 // Strict: a tensor named twice would leave which bytes it means to the parser.
                 object = try JSONReader.read(Array(bytes[8..<dataStart]))
             } catch {
                 throw PolicyError(error.kind == .duplicateKey ? "safetensors: header names \(error.path) twice" : "safetensors: header is not valid JSON")
             }
-            guard let header = object as? [String: Any] else { throw PolicyError("safetensors: header is not a JSON object") }
+            guard case .object(let header) = object else { throw PolicyError("safetensors: header is not a JSON object") }
             var entries: [Entry] = []
             var metadata: [String: String] = [:]
             for (name, value) in header {
                 if name == "__metadata__" {
-                    guard let m = value as? [String: Any] else { throw PolicyError("safetensors: __metadata__ must map strings to strings") }
+                    guard case .object(let m) = value else { throw PolicyError("safetensors: __metadata__ must map strings to strings") }
                     for (key, text) in m {
-                        guard let text = text as? String else { throw PolicyError("safetensors: __metadata__ must map strings to strings") }
+                        guard case .string(let text) = text else { throw PolicyError("safetensors: __metadata__ must map strings to strings") }
                         metadata[key] = text
                     }
                     continue
@@ -73,8 +72,8 @@ extension Safetensors {
             self.metadata = metadata
         }
 
-        private static func entry(_ name: String, _ value: Any, dataCount: Int) throws(PolicyError) -> Entry {
-            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+        private static func entry(_ name: String, _ value: JSONValue, dataCount: Int) throws(PolicyError) -> Entry {
+            guard case .object(let entry) = value, case .string(let dtype)? = entry["dtype"],
                   let shape = integers(entry["shape"]), let offsets = integers(entry["data_offsets"]), offsets.count == 2
             else { throw PolicyError("safetensors: malformed entry for \(name)") }
             guard dtype == "F32" else { throw PolicyError("safetensors: \(name) has dtype \(dtype); only F32 is supported") }
@@ -93,13 +92,12 @@ extension Safetensors {
         }
 
         /// A JSON array of integers (booleans and fractions refused).
-        private static func integers(_ value: Any?) -> [Int]? {
-            guard let array = value as? [Any] else { return nil }
+        private static func integers(_ value: JSONValue?) -> [Int]? {
+            guard case .array(let array)? = value else { return nil }
             var out: [Int] = []
             out.reserveCapacity(array.count)
             for element in array {
-                guard let number = element as? NSNumber, String(cString: number.objCType) != "c", let int = Int(exactly: number.doubleValue),
-                      Double(int) == number.doubleValue else { return nil }
+                guard case .number(let number) = element, let int = Int(exactly: number) else { return nil }
                 out.append(int)
             }
             return out

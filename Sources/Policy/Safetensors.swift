@@ -1,5 +1,6 @@
 public import Tensor
 public import Foundation
+import StrictJSON
 
 /// A safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's
 /// dtype, shape and byte range, then the raw little-endian data (huggingface/safetensors format).
@@ -24,17 +25,17 @@ public struct Safetensors: Sendable, Equatable {
     /// Serialises to bytes. Tensors are laid out in name order, and the header is space-padded to a
     /// multiple of 8 bytes, as the Python library does, so data stays aligned.
     public func encoded() -> [UInt8] {
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var header: [String: JSONValue] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues(JSONValue.string)) }
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             guard let t = tensors[name] else { continue }
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]]
+            header[name] = .object(["dtype": .string("F32"), "shape": .array(t.shape.map { .number(Double($0)) }),
+                                    "data_offsets": .array([.number(Double(offset)), .number(Double(offset + 4 * t.count))])])
             offset += 4 * t.count
         }
-        // JSONSerialization cannot fail on these plain String/Int/Array/Dictionary values.
-        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { [UInt8]($0) } ?? [UInt8]("{}".utf8)
+        var json = JSONValue.object(header).bytes
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
         var out = [UInt8]()
         out.reserveCapacity(8 + json.count + offset)

@@ -174,6 +174,7 @@ struct RunJob {
         case let error as TabularError: error.message
         case let error as PolicyError: error.message
         case let error as MissingReference: "\(error.field): no \(error.id)"
+        case let error as MissingRecord: "no \(error.entity.rawValue) \(error.id)"
         default: String(describing: error)
         }
     }

@@ -1,7 +1,4 @@
-import Foundation
-
-/// A strict RFC 8259 reader for request bodies and import lines, producing the values `JSONSerialization`
-/// produces (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `NSNull`) so callers read them unchanged.
+/// A strict RFC 8259 reader for request bodies, import lines and stored JSON, producing `JSONValue`s.
 /// Where it is stricter than `JSONSerialization`, on purpose:
 /// - a trailing comma (`[1,]`) is not JSON and is refused;
 /// - a key given twice in one object is refused (`duplicateKey`): with "last one wins", a validator and a
@@ -14,10 +11,9 @@ import Foundation
 /// Why not `JSONSerialization`: it was a tenth of the CPU time of a preference POST (its generic
 /// parser and bridging allocate per value), and every annotation passes through here. Time is linear in the
 /// input: each byte is looked at a bounded number of times, and nothing is re-walked or copied per level.
-/// Numbers follow `JSONSerialization` (short integers become integer `NSNumber`s, short decimals doubles, and
-/// long or exponent literals are handed to it; `NaN`, `Infinity`, leading `+` or zeros, `1.` are not
-/// JSON); `true` and `false` are boolean `NSNumber`s. Input must already be valid UTF-8 (the caller checks),
-/// so strings are sliced, not decoded byte by byte.
+/// Numbers are the nearest `Double` to their literal, which must be finite (`NaN`, `Infinity`, `1e400`, leading `+`
+/// or zeros, `1.` are not JSON or not a Double). Input must already be valid UTF-8 (the caller checks), so strings
+/// are sliced, not decoded byte by byte.
 public struct JSONReader {
     /// Nesting deeper than this many containers is refused rather than recursed into.
     public static let defaultMaxDepth = 64
@@ -32,7 +28,7 @@ public struct JSONReader {
     }
 
     /// The one value `bytes` holds (any JSON value, surrounding whitespace allowed).
-    public static func read(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONReadError) -> Any {
+    public static func read(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONReadError) -> JSONValue {
         var reader = JSONReader(bytes, maxDepth: maxDepth)
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
@@ -46,17 +42,17 @@ public struct JSONReader {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    private mutating func value(depth: Int) throws(JSONReadError) -> Any {
+    private mutating func value(depth: Int) throws(JSONReadError) -> JSONValue {
         skipWhitespace()
         guard i < bytes.count else { throw fail(.syntax) }
         switch bytes[i] {
-        case UInt8(ascii: "{"): return try object(depth: depth)
-        case UInt8(ascii: "["): return try array(depth: depth)
-        case UInt8(ascii: "\""): return try string()
-        case UInt8(ascii: "t"): try literal("true"); return NSNumber(value: true)
-        case UInt8(ascii: "f"): try literal("false"); return NSNumber(value: false)
-        case UInt8(ascii: "n"): try literal("null"); return NSNull()
-        default: return try number()
+        case UInt8(ascii: "{"): return .object(try object(depth: depth))
+        case UInt8(ascii: "["): return .array(try array(depth: depth))
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default: return .number(try number())
         }
     }
 
@@ -68,10 +64,10 @@ public struct JSONReader {
         i += count
     }
 
-    private mutating func object(depth: Int) throws(JSONReadError) -> [String: Any] {
+    private mutating func object(depth: Int) throws(JSONReadError) -> [String: JSONValue] {
         guard depth < maxDepth else { throw fail(.tooDeep) }
         i += 1
-        var fields: [String: Any] = [:]
+        var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return fields }
         while true {
@@ -81,7 +77,7 @@ public struct JSONReader {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail(.syntax) }
             i += 1
-            let field: Any
+            let field: JSONValue
             do throws(JSONReadError) { field = try value(depth: depth + 1) } catch { throw error.inside(.key(key)) }
             // One hash lookup, as plain assignment: refusing duplicates costs nothing extra.
             if fields.updateValue(field, forKey: key) != nil { throw fail(.duplicateKey).inside(.key(key)) }
@@ -94,10 +90,10 @@ public struct JSONReader {
         }
     }
 
-    private mutating func array(depth: Int) throws(JSONReadError) -> [Any] {
+    private mutating func array(depth: Int) throws(JSONReadError) -> [JSONValue] {
         guard depth < maxDepth else { throw fail(.tooDeep) }
         i += 1
-        var items: [Any] = []
+        var items: [JSONValue] = []
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return items }
         while true {
@@ -194,7 +190,7 @@ public struct JSONReader {
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    private mutating func number() throws(JSONReadError) -> NSNumber {
+    private mutating func number() throws(JSONReadError) -> Double {
         let start = i
         if bytes[i] == UInt8(ascii: "-") { i += 1 }
         guard i < bytes.count, isDigit(bytes[i]) else { throw fail(.syntax) }
@@ -217,22 +213,18 @@ public struct JSONReader {
             guard i < bytes.count, isDigit(bytes[i]) else { throw fail(.syntax) }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
-        let literal = bytes[start..<i]
-        let digits = literal.reduce(0) { isDigit($1) ? $0 + 1 : $0 }
-        let text = String(decoding: literal, as: UTF8.self)
-        // The common numbers directly: integers of up to 18 digits, decimals of up to 15 without an
-        // exponent (both exact in Int64 / the nearest Double, as JSONSerialization gives them).
-        if integral, digits <= 18, let int = Int64(text) { return NSNumber(value: int) }
-        if !integral, digits <= 15, !literal.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }),
-           let double = Double(text) {
-            return NSNumber(value: double)
+        // Integers of up to 15 digits (the common case: counts, ids, ratings) are exact in a Double and summed
+        // here; anything else goes through Swift's correctly rounded parser, which is linear in the literal.
+        if integral, i - start <= 15 {
+            var negative = false, value = 0.0
+            for byte in bytes[start..<i] {
+                if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Double(byte - UInt8(ascii: "0")) }
+            }
+            return negative ? -value : value
         }
-        // Anything longer or with an exponent is rare in a body: JSONSerialization itself decides
-        // (it keeps long literals as decimals), so the value is exactly what it always was.
-        guard let number = try? JSONSerialization.jsonObject(with: Data(literal), options: [.fragmentsAllowed]) as? NSNumber else {
-            throw fail(.syntax)
-        }
-        return number
+        // A literal beyond Double's range (`1e400`) is refused, as JSONSerialization refuses it, rather than read as infinity.
+        guard let value = Double(String(decoding: bytes[start..<i], as: UTF8.self)), value.isFinite else { throw fail(.syntax) }
+        return value
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -113,4 +113,63 @@ import Testing
         #expect(m.timeoutChecked(now: t0 + .seconds(9)) == .none)
         #expect(m.timeoutChecked(now: t0 + .seconds(10)) == .closeQuietly)
     }
+
+    // MARK: - Registering with epoll outside the lock
+
+    /// While the owner's `epoll_ctl` runs (unlocked), the connection is still its own: the reaper, eviction and
+    /// drain do not close the descriptor under the call, and an event that fires meanwhile is the owner's.
+    @Test func anEventDuringRegistrationIsKeptForTheOwner() {
+        var m = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(5))
+        m.registering()
+        let taken = m.claimed()
+        #expect(!taken)  // the event loop that saw it does not take the connection
+        let outcome = m.registered(true) { $0.armed(now: t0, partial: false) }
+        #expect(outcome == .woken)
+        #expect(m.phase == ConnectionStateMachine.Phase.active)  // the owner serves it
+    }
+
+    @Test func noOneElseClosesARegisteringConnection() {
+        var m = ConnectionStateMachine(idleTimeout: .seconds(1), readTimeout: .seconds(1), firstRequestTimeout: .seconds(1), accepted: t0)
+        m.registering()
+        let timeout = m.timeoutChecked(now: t0 + .seconds(10))
+        #expect(timeout == .none)
+        #expect(m.evictable == nil)
+        let evicted = m.evicted(), forced = m.forceClosed()
+        #expect(!evicted)
+        #expect(!forced)  // remembered: the owner closes it once epoll_ctl returns
+        #expect(m.phase == .registering)
+        let outcome = m.registered(true) { $0.armed(now: t0, partial: false) }
+        #expect(outcome == .close)
+        #expect(m.phase == .closed)
+    }
+
+    @Test func aDrainDuringRegistrationClosesAnIdleConnectionButNotAHalfReadOne() {
+        var idle = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(5))
+        idle.registering()
+        let closeIdleNow = idle.shutdownRequested()
+        #expect(!closeIdleNow)
+        let idleOutcome = idle.registered(true) { $0.armed(now: t0, partial: false) }
+        #expect(idleOutcome == .close)
+        var half = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(5))
+        half.registering()
+        let closeHalfNow = half.shutdownRequested()
+        #expect(!closeHalfNow)
+        let halfOutcome = half.registered(true) { $0.armed(now: t0, partial: true) }
+        #expect(halfOutcome == .inEpoll)
+        #expect(half.phase == .waiting(deadline: t0 + .seconds(5), partial: true))
+    }
+
+    @Test func aRegistrationRecordsWhatTheConnectionWaitsFor() {
+        var m = ConnectionStateMachine(idleTimeout: .seconds(60), readTimeout: .seconds(5))
+        m.registering()
+        let parked = m.registered(true) { $0.parked(now: t0, writeTimeout: .seconds(3)) }
+        #expect(parked == .inEpoll)
+        #expect(m.phase == .writing(deadline: t0 + .seconds(3)))
+        let taken = m.claimed()
+        #expect(taken)
+        m.registering()
+        let failed = m.registered(false) { $0.armed(now: t0, partial: false) }  // epoll_ctl failed
+        #expect(failed == .close)
+        #expect(m.phase == .closed)
+    }
 }

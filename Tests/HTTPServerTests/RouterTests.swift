@@ -27,6 +27,26 @@ import Testing
         #expect(body(router().respond(to: request(.post, "/v1/runs"))) == "create")
     }
 
+    /// The server routes a request once: the route, its parameters and its execution travel on the routed request,
+    /// and answering it runs that route's handler without looking the path up again (here the path is changed
+    /// after routing, and the handler routed to still answers).
+    @Test func aRoutedRequestIsAnsweredByTheRouteFoundOnce() {
+        var inline = router()
+        inline.get("/livez", execution: .inline) { _ in .text("live") }
+        var routed = inline.route(HTTPRequest(method: .get, target: "/v1/runs/r7", rawPath: "/v1/runs/r7"))
+        #expect(routed.route == "/v1/runs/:id")
+        #expect(routed.parameters == ["id": "r7"])
+        #expect(inline.execution(for: routed) == .blocking)
+        routed.http.rawPath = "/v1/runs/active"
+        #expect(body(inline.respond(to: routed)) == "run r7")
+        #expect(inline.execution(for: inline.route(HTTPRequest(method: .get, target: "/livez", rawPath: "/livez"))) == .inline)
+        // A routing failure is found once too, and answered inline.
+        let missing = inline.route(HTTPRequest(method: .get, target: "/nope", rawPath: "/nope"))
+        #expect(missing.route == nil)
+        #expect(inline.execution(for: missing) == .inline)
+        #expect(inline.respond(to: missing).status == .notFound)
+    }
+
     @Test func pathParametersArePercentDecoded() {
         #expect(body(router().respond(to: request(.get, "/v1/runs/a%20b"))) == "run a b")
         #expect(body(router().respond(to: request(.get, "/v1/runs/r1/metrics"))) == "metrics r1")

@@ -31,7 +31,7 @@ import TestSupport
             return NewPreference(prompt: "q\(i % 13):", responseA: flip ? bad : good, responseB: flip ? good : bad,
                                  choice: flip ? .b : .a, strength: 2, dataset: "bang")
         }
-        _ = try database.write { try PreferenceRepository.insert(items, annotator: "ann", fieldPrefix: { _ in "" }, on: $0) }
+        _ = try database.write { try PreferenceRepository.insert(items, annotator: "ann", on: $0) }
 
         let json = #"{"algorithm": "reward_model", "model": "\#(policyID)", "dataset": {"dataset": "bang"}, "hyperparameters": {"steps": 150, "eval_fraction": 0.2}, "seed": 3}"#
         let spec = try RunSpec.decode(Array(json.utf8))

@@ -4,27 +4,6 @@ import HTTP1
 import HTTPServer
 import Storage
 
-/// What a create handler produced, ready to store under an `Idempotency-Key`.
-struct CreatedResponse: Sendable {
-    var status: HTTPStatus
-    var body: [UInt8]
-    var location: String?
-
-    /// 201 with the one record and its `Location`, or with `{"items": [...]}` for a batch.
-    static func records<Item: Encodable & Sendable>(_ items: [Item], single: Bool, location: (Item) -> String) throws -> CreatedResponse {
-        if single, let first = items.first {
-            return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(first)), location: location(first))
-        }
-        return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ListBody(items: items, nextPageToken: nil))))
-    }
-
-    var response: ServerResponse {
-        var response = ServerResponse(status: status, contentType: "application/json", body: body)
-        if let location { response.headers.add(name: "Location", value: location) }
-        return response
-    }
-}
-
 /// Runs a create in one group-committed transaction, honouring `Idempotency-Key`
 /// (IETF draft-ietf-httpapi-idempotency-key-header): a retry with the same key
 /// and body gets the first response again; the same key with another body gets 422.
@@ -108,42 +87,6 @@ enum Idempotency {
             return response
         }
     }
-}
-
-/// Another request with the same `Idempotency-Key` is still running and did not finish
-/// within the wait: 409 `idempotency_key_in_flight` with `Retry-After`.
-struct IdempotencyKeyInFlight: Error, Sendable {
-    let key: String
-}
-
-/// `page_size` and `page_token` from the query.
-struct PageRequest {
-    var size: Int
-    var after: String?
-
-    /// `decode` turns the token back into the cursor (by default, the last id returned).
-    init(_ request: ServerRequest, defaultSize: Int = 50, maxSize: Int = 1000,
-         decode: (String) -> String? = PageToken.decode) throws {
-        size = defaultSize
-        if let text = request.query("page_size") {
-            guard let value = Int(text), (1...maxSize).contains(value) else {
-                throw AppError(.badRequest, code: "invalid_parameter", detail: "page_size must be an integer from 1 to \(maxSize)", field: "page_size")
-            }
-            size = value
-        }
-        if let token = request.query("page_token"), !token.isEmpty {
-            guard let id = decode(token) else {
-                throw AppError(.badRequest, code: "invalid_parameter", detail: "page_token is not one this server issued", field: "page_token")
-            }
-            after = id
-        }
-    }
-}
-
-/// `{"items": [...], "next_page_token": ...}`.
-struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
-    var items: [Item]
-    var nextPageToken: String?
 }
 
 /// The `dataset` query parameter of the import routes: 1-200 characters, no NUL.

@@ -98,11 +98,14 @@ public enum ErrorMapping {
         case let error as MissingReference:
             return Problem(status: .unprocessableContent, code: "unknown_reference",
                            detail: "\(error.field) refers to '\(error.id)', which does not exist", field: error.field, instance: instance).response
+        case let error as MissingRecord:
+            // A route that did not name the field (`AppError.naming`): the record's usual id field.
+            return response(for: AppError(error, field: "\(error.entity.rawValue)_id"), request: request)
+        case let error as StateConflict:
+            return response(for: AppError(error, field: "comparison_id"), request: request)
         case let error as PolicyError:
             // Input the model cannot take (token ids, lengths, sampling settings) that got past validation.
             return Problem(status: .unprocessableContent, code: "invalid_model_input", detail: error.message, instance: instance).response
-        case let error as StateConflict:
-            return Problem(status: .conflict, code: error.code, detail: error.detail, field: error.field, instance: instance).response
         case is IdempotencyKeyInFlight:
             var response = Problem(status: .conflict, code: "idempotency_key_in_flight", detail: "a request with this Idempotency-Key "
                                    + "is still in progress; retry to get its response", field: "Idempotency-Key", instance: instance).response

@@ -16,7 +16,7 @@ struct ComparisonRoutes {
             let single = body.isSingle
             let prefix: @Sendable (Int) -> String = { single ? "" : "items[\($0)]." }
             return try Idempotency.create(request, principal: principal, database: database) { connection in
-                let created = try ComparisonRepository.insert(items, fieldPrefix: prefix, on: connection)
+                let created = try AppError.naming({ prefix($1 ?? 0) + "prompt_id" }) { try ComparisonRepository.insert(items, on: connection) }
                 return try CreatedResponse.records(created, single: single) { "/v1/comparisons/\($0.id)" }
             }
         })
@@ -63,34 +63,5 @@ struct ComparisonRoutes {
             responseB: try object.requiredString("response_b"), modelA: try object.string("model_a", maxLength: 200),
             modelB: try object.string("model_b", maxLength: 200), dataset: try object.string("dataset", maxLength: 200),
             judgementsRequired: try object.integer("judgements_required", range: 1...100) ?? 1)
-    }
-}
-
-/// A leased comparison as the annotator sees it: `first` and `second` in display order,
-/// each saying which side (`a` or `b`) it is. Judgements are posted with the sides' names.
-struct QueueItem: Encodable, Sendable {
-    struct Shown: Encodable, Sendable {
-        var side: String
-        var text: String
-    }
-
-    var comparisonId: String
-    var prompt: String
-    var first: Shown
-    var second: Shown
-    var shownFirst: String
-    var leaseExpiresAt: Date
-    var dataset: String?
-
-    init(_ lease: Lease) {
-        let c = lease.comparison
-        let a = Shown(side: "a", text: c.responseA), b = Shown(side: "b", text: c.responseB)
-        comparisonId = c.id
-        prompt = c.prompt
-        first = lease.shownFirst == "a" ? a : b
-        second = lease.shownFirst == "a" ? b : a
-        shownFirst = lease.shownFirst
-        leaseExpiresAt = lease.expiresAt
-        dataset = c.dataset
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTP1
 import HTTPServer
 import Storage
+import StrictJSON
 
 /// Export to and import from TRL's preference formats, and agreement and annotator statistics.
 struct DatasetRoutes {
@@ -44,7 +45,7 @@ struct DatasetRoutes {
                 imported = try PreferenceImport.parse(request.body)
             } catch let error as PreferenceImportFailure {
                 let errors = error.errors.map { FieldError(line: $0.line, field: $0.field ?? "", message: $0.message) }
-                throw AppError.invalidImport(errors, truncated: error.truncated, unreadable: error.errors.first { $0.code != nil }?.code)
+                throw AppError.invalidImport(errors, truncated: error.truncated, unreadable: error.errors.lazy.compactMap(\.unreadable).first.map(AppError.code))
             }
             guard !imported.isEmpty else { throw AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "") }
             let dataset = try datasetParameter(request)
@@ -54,7 +55,10 @@ struct DatasetRoutes {
             }
             let annotator = principal.name
             return try Idempotency.create(request, principal: principal, database: database) { connection in
-                let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: { "line \($0 + 1)." }, on: connection)
+                // Imported lines carry no comparison ids, so no line can name a missing one; named as lines all the same.
+                let created = try AppError.naming({ "line \(($1 ?? 0) + 1).comparison_id" }) {
+                    try PreferenceRepository.insert(items, annotator: annotator, on: connection)
+                }
                 return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ImportSummary(imported: created.count, ids: created.map(\.id)))))
             }
         })
@@ -98,68 +102,5 @@ struct DatasetRoutes {
             throw AppError(.badRequest, code: "invalid_parameter", detail: "\(name) must be one of \(values.joined(separator: ", "))", field: name)
         }
         return value
-    }
-}
-
-struct VotesBody: Encodable, Sendable {
-    var a, b, tie, skip: Int
-
-    init(_ votes: VoteCounts) {
-        a = votes.a
-        b = votes.b
-        tie = votes.tie
-        skip = votes.skip
-    }
-}
-
-struct ItemAgreementBody: Encodable, Sendable {
-    var comparisonId: String
-    var votes: VotesBody
-    var pairs: Int
-    var agreeingPairs: Int
-    var rawAgreement: Double?
-    var outcome: String?
-
-    init(_ item: AgreementItem) {
-        comparisonId = item.comparisonID
-        votes = VotesBody(item.votes)
-        pairs = item.pairs
-        agreeingPairs = item.agreeingPairs
-        rawAgreement = item.rawAgreement
-        outcome = MajorityResolution.outcome(of: item.votes)?.rawValue
-    }
-}
-
-struct AgreementBody: Encodable, Sendable {
-    var dataset: String?
-    var items: Int
-    var excludedItems: Int
-    var judgements: Int
-    var rawAgreement: Double?
-    var fleissKappa: Double?
-
-    init(_ report: AgreementReport) {
-        dataset = report.dataset
-        items = report.items
-        excludedItems = report.excludedItems
-        judgements = report.judgements
-        rawAgreement = report.rawAgreement
-        fleissKappa = report.fleiss?.kappa
-    }
-}
-
-struct AnnotatorBody: Encodable, Sendable {
-    var annotator: String
-    var judgements: Int
-    var votes: VotesBody
-    var skips: Int
-    var medianTimeSpentMs: Double?
-
-    init(_ stats: AnnotatorStats) {
-        annotator = stats.annotator
-        judgements = stats.counts.total
-        votes = VotesBody(stats.counts)
-        skips = stats.counts.skip
-        medianTimeSpentMs = stats.medianTimeSpentMS
     }
 }

@@ -24,15 +24,17 @@ struct ModelRoutes {
             try object.rejectUnknown(["name", "kind", "architecture", "seed", "parent_id"])
             let name = try object.requiredString("name", maxLength: 200)
             let kind = try Self.kind(try object.string("kind"))
-            let config = try Self.architecture(try JSONObject.object(object.fields["architecture"] ?? NSNull(), path: "architecture"))
+            let config = try Self.architecture(try JSONObject.object(object.fields["architecture"] ?? .null, path: "architecture"))
             let seed = try object.integer("seed", range: 0...Int(Int32.max)) ?? 0
             let parent = try object.string("parent_id", maxLength: 64)
             let checkpoint = try LoadedModel.initialised(kind: kind, config: config, seed: UInt64(seed)).checkpoint(kind: kind).encoded()
             let architecture = try Self.json(config)
             return try Idempotency.create(request, principal: principal, database: database) { connection in
-                let record = try ModelRepository.insert(
-                    name: name, kind: kind, architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
-                    runID: nil, seed: seed, source: "initialised", checkpoint: checkpoint, on: connection)
+                let record = try AppError.naming({ _, _ in "parent_id" }) {
+                    try ModelRepository.insert(
+                        name: name, kind: kind, architecture: architecture, parameterCount: config.parameterCount, parentID: parent,
+                        runID: nil, seed: seed, source: "initialised", checkpoint: checkpoint, on: connection)
+                }
                 return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
             }
         })
@@ -97,8 +99,8 @@ struct ModelRoutes {
                 maxNewTokens: try object.integer("max_new_tokens", range: 0...Self.maxContext) ?? 64,
                 seed: UInt64(try object.integer("seed", range: 0...Int(Int32.max)) ?? 0))
             if let stop = object.fields["stop_at_eos"] {
-                guard let flag = stop as? NSNumber, isBoolean(flag) else { throw AppError.invalidField("stop_at_eos", "stop_at_eos must be a boolean") }
-                parameters.stopAtEOS = flag.boolValue
+                guard case .bool(let flag) = stop else { throw AppError.invalidField("stop_at_eos", "stop_at_eos must be a boolean") }
+                parameters.stopAtEOS = flag
             }
             let tokenizer = ByteTokenizer()
             let encoded = prompts.map { tokenizer.encode($0, bos: true) }
@@ -249,117 +251,4 @@ struct ModelRoutes {
     static func json(_ config: GPTConfig) throws -> String {
         String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
     }
-}
-
-/// Loaded models, at most `capacity`, least recently used evicted. Models are
-/// immutable once stored, so an entry is keyed by id and checkpoint hash.
-final class ModelCache: Sendable {
-    private final class Entry: Sendable {
-        // A GPT keeps activations for its backward pass, so one thread uses it at a time.
-        let model: Mutex<LoadedModel>
-        /// Calls running on the model or waiting for it, each holding a blocking-pool thread.
-        let callers = Atomic<Int>(0)
-        init(_ model: sending LoadedModel) { self.model = Mutex(model) }
-    }
-
-    /// A model already has `limit` calls running or waiting: the caller should retry later.
-    struct Busy: Error, Sendable {
-        let modelID: String
-        let limit: Int
-    }
-
-    private let entries = Mutex<[String: (entry: Entry, used: UInt64)]>([:])
-    private let clock = Atomic<UInt64>(0)
-    private let capacity: Int
-    /// Calls one model takes at once (one runs, the rest wait); more get ``Busy``, so calls
-    /// queued on one model cannot take every pool thread.
-    let maxCallersPerModel: Int
-
-    init(capacity: Int = 4, maxCallersPerModel: Int = 4) {
-        self.capacity = capacity
-        self.maxCallersPerModel = max(1, maxCallersPerModel)
-    }
-
-    func with<T: Sendable>(_ record: ModelRecord, database: Database, _ body: (LoadedModel) throws -> T) throws -> T {
-        let key = record.id + "@" + record.checkpointSHA256
-        let tick = clock.add(1, ordering: .relaxed).newValue
-        let cached: Entry? = entries.withLock { entries in
-            guard let hit = entries[key] else { return nil }
-            entries[key] = (hit.entry, tick)
-            return hit.entry
-        }
-        let entry: Entry
-        if let cached {
-            entry = cached
-        } else {
-            guard let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
-                throw AppError(.notFound, code: "not_found", detail: "the checkpoint of \(record.id) is missing")
-            }
-            let loaded = try LoadedModel.load(try Safetensors(bytes: bytes), kind: record.kind)
-            loaded.trunk.requiresGradients = false
-            entry = Entry(loaded)
-            entries.withLock { entries in
-                entries[key] = (entry, tick)
-                while entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
-                    entries[oldest] = nil
-                }
-            }
-        }
-        guard entry.callers.add(1, ordering: .relaxed).newValue <= maxCallersPerModel else {
-            entry.callers.subtract(1, ordering: .relaxed)
-            throw Busy(modelID: record.id, limit: maxCallersPerModel)
-        }
-        defer { entry.callers.subtract(1, ordering: .relaxed) }
-        return try entry.model.withLock { model in try body(model) }
-    }
-}
-
-struct ModelBody: Encodable, Sendable {
-    var id: String
-    var name: String
-    var kind: String
-    var architecture: GPTConfig?
-    var parameterCount: Int
-    var parentId: String?
-    var runId: String?
-    var seed: Int?
-    var source: String
-    var checkpointSha256: String
-    var checkpointBytes: Int
-    var createdAt: Date
-
-    init(_ record: ModelRecord) {
-        id = record.id
-        name = record.name
-        kind = record.kind
-        architecture = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8))
-        parameterCount = record.parameterCount
-        parentId = record.parentID
-        runId = record.runID
-        seed = record.seed
-        source = record.source
-        checkpointSha256 = record.checkpointSHA256
-        checkpointBytes = record.checkpointBytes
-        createdAt = record.createdAt
-    }
-}
-
-struct GenerationBody: Encodable, Sendable {
-    var prompt: String
-    var text: String
-    var tokens: [Int]
-    var logprobs: [Double]
-    var sumLogprob: Double
-    var finishReason: String
-}
-
-struct ValueBody: Encodable, Sendable {
-    var value: Double
-    var tokenValues: [Double]?
-}
-
-struct LogProbBody: Encodable, Sendable {
-    var sum: Double
-    var mean: Double
-    var tokens: Int
 }

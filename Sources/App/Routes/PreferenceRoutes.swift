@@ -24,7 +24,9 @@ struct PreferenceRoutes {
             let prefix: @Sendable (Int) -> String = { single ? "" : "items[\($0)]." }
             let annotator = principal.name
             return try Idempotency.createDeferred(request, principal: principal, database: database) { connection in
-                let created = try PreferenceRepository.insert(items, annotator: annotator, fieldPrefix: prefix, on: connection)
+                let created = try AppError.naming({ prefix($1 ?? 0) + "comparison_id" }) {
+                    try PreferenceRepository.insert(items, annotator: annotator, on: connection)
+                }
                 if single, let first = created.first {
                     return CreatedResponse(status: .created, body: FastJSON.encode(first), location: "/v1/preferences/\(first.id)")
                 }
@@ -87,7 +89,7 @@ struct PreferenceRoutes {
                            detail: "annotators judge comparisons they were given: send comparison_id; inline judgements (prompt, response_a, response_b) are for researchers",
                            field: object.name("comparison_id"))
         }
-        if object.fields["dataset"].map({ !($0 is NSNull) }) == true {
+        if object.present("dataset") != nil {
             throw AppError(.forbidden, code: "forbidden", detail: "a judgement belongs to its comparison's dataset; annotators may not name another",
                            field: object.name("dataset"))
         }

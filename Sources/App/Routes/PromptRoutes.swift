@@ -82,9 +82,3 @@ struct PromptRoutes {
         return items
     }
 }
-
-/// The result of an import.
-struct ImportSummary: Encodable, Sendable {
-    var imported: Int
-    var ids: [String]
-}

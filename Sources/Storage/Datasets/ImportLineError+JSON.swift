@@ -10,10 +10,10 @@ extension ImportLineError {
         case .nul:
             self.init(line: line, field: field, message: "must not contain NUL (U+0000)")
         case .duplicateKey:
-            self.init(line: line, field: field, message: "is given more than once in its object", code: "duplicate_key")
+            self.init(line: line, field: field, message: "is given more than once in its object", unreadable: .duplicateKey)
         case .tooDeep:
             self.init(line: line, field: field,
-                      message: "nests arrays and objects more than \(JSONReader.defaultMaxDepth) deep", code: "nesting_too_deep")
+                      message: "nests arrays and objects more than \(JSONReader.defaultMaxDepth) deep", unreadable: .tooDeep)
         }
     }
 }

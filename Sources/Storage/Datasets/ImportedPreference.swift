@@ -1,3 +1,5 @@
+public import StrictJSON
+
 /// One chat message of a conversational dataset row.
 public struct ChatMessage: Sendable, Equatable {
     /// `system`, `user`, `assistant`, or another role the dataset uses.
@@ -62,16 +64,16 @@ public struct ImportLineError: Sendable, Equatable {
     public var field: String?
     /// What is wrong, for a human.
     public var message: String
-    /// Set when the line cannot be read at all for a reason the API answers with its own code
-    /// (`duplicate_key`, `nesting_too_deep`); nil for ordinary invalid lines.
-    public var code: String?
+    /// Set when the reader could not take the line at all (a duplicate key, too deep a nesting): the API
+    /// answers those as it answers such a request body. Nil for ordinary invalid lines, and for syntax errors.
+    public var unreadable: JSONReadError.Kind?
 
     /// Creates an error.
-    public init(line: Int, field: String?, message: String, code: String? = nil) {
+    public init(line: Int, field: String?, message: String, unreadable: JSONReadError.Kind? = nil) {
         self.line = line
         self.field = field
         self.message = message
-        self.code = code
+        self.unreadable = unreadable
     }
 }
 

@@ -54,7 +54,7 @@ public enum PreferenceImport {
         // refusing NUL, duplicate keys and deep nesting before anything is looked at.
         let value: JSONValue
         do {
-            value = JSONValue(try JSONReader.read(Array(line)))
+            value = try JSONReader.read(Array(line))
         } catch {
             log.add([ImportLineError(error, line: number)])
             return nil

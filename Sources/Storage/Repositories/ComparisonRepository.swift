@@ -24,26 +24,15 @@ public struct NewComparison: Sendable {
     }
 }
 
-/// A record the request referred to does not exist; `field` names where it was referenced.
-public struct MissingReference: Error, Sendable, Equatable {
-    public let field: String
-    public let id: String
-
-    public init(field: String, id: String) {
-        self.field = field
-        self.id = id
-    }
-}
-
 public enum ComparisonRepository {
     static let columns = """
         c.id, c.prompt_id, p.text AS prompt, c.response_a, c.response_b, c.model_a, c.model_b, c.dataset,
         c.judgements_required, c.created_at
         """
 
-    /// Inserts every comparison (creating prompts given as text) or none.
-    /// `fieldPrefix` names items in errors (`items[3].prompt_id`).
-    public static func insert(_ items: [NewComparison], fieldPrefix: (Int) -> String, on connection: any SQLConnection) throws -> [Comparison] {
+    /// Inserts every comparison (creating prompts given as text) or none; an unknown prompt id is a
+    /// `MissingRecord` naming the item.
+    public static func insert(_ items: [NewComparison], on connection: any SQLConnection) throws -> [Comparison] {
         let now = Date()
         var out: [Comparison] = []
         for (index, item) in items.enumerated() {
@@ -51,7 +40,7 @@ public enum ComparisonRepository {
             let promptText: String
             if let id = item.promptID {
                 guard let prompt = try PromptRepository.get(id: id, on: connection) else {
-                    throw MissingReference(field: fieldPrefix(index) + "prompt_id", id: id)
+                    throw MissingRecord(.prompt, id: id, item: index)
                 }
                 promptID = prompt.id
                 promptText = prompt.text

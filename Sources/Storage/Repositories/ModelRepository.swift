@@ -13,7 +13,7 @@ public enum ModelRepository {
             try connection.query("INSERT INTO model_checkpoints (sha256, data) VALUES (?, ?)", .text(sha), .blob(checkpoint))
         }
         if let parentID, try get(id: parentID, on: connection) == nil {
-            throw MissingReference(field: "parent_id", id: parentID)
+            throw MissingRecord(.model, id: parentID)
         }
         let now = Date()
         let record = ModelRecord(

@@ -29,19 +29,6 @@ public struct NewPreference: Sendable {
     }
 }
 
-/// A write refused because of the state it would break; `field` names the request field at fault.
-public struct StateConflict: Error, Sendable, Equatable {
-    public let field: String
-    public let code: String
-    public let detail: String
-
-    public init(field: String, code: String, detail: String) {
-        self.field = field
-        self.code = code
-        self.detail = detail
-    }
-}
-
 /// Which preferences to list or export.
 public struct PreferenceFilter: Sendable {
     public var annotator: String?
@@ -64,9 +51,9 @@ public struct PreferenceFilter: Sendable {
 
 public enum PreferenceRepository {
     /// Records every judgement or none. A judgement on a comparison counts toward its
-    /// `judgements_required` (a skip does not), and one annotator judges a comparison once.
-    public static func insert(_ items: [NewPreference], annotator: String, fieldPrefix: (Int) -> String,
-                              on connection: any SQLConnection) throws -> [Preference] {
+    /// `judgements_required` (a skip does not), and one annotator judges a comparison once: an unknown
+    /// comparison is a `MissingRecord`, a judgement it cannot take a `StateConflict`, each naming the item.
+    public static func insert(_ items: [NewPreference], annotator: String, on connection: any SQLConnection) throws -> [Preference] {
         let now = Date()
         let nowMicros = Timestamp.micros(now)
         var out: [Preference] = []
@@ -77,13 +64,12 @@ public enum PreferenceRepository {
             var dataset = item.dataset
             if let comparisonID = item.comparisonID {
                 try QueueRepository.lock(on: connection)
-                let field = fieldPrefix(index) + "comparison_id"
                 guard let comparison = try ComparisonRepository.get(id: comparisonID, on: connection) else {
-                    throw MissingReference(field: field, id: comparisonID)
+                    throw MissingRecord(.comparison, id: comparisonID, item: index)
                 }
                 let assignment = try QueueRepository.assignment(comparisonID: comparisonID, annotator: annotator, on: connection)
                 if assignment?.judged == true {
-                    throw StateConflict(field: field, code: "already_judged", detail: "\(annotator) has already judged \(comparisonID)")
+                    throw StateConflict(.alreadyJudged(annotator: annotator), comparisonID: comparisonID, item: index)
                 }
                 if item.choice != .skip {
                     let updated = try connection.query(
@@ -92,8 +78,7 @@ public enum PreferenceRepository {
                         WHERE id = ? AND judgements_done < judgements_required RETURNING judgements_done
                         """, .text(comparisonID))
                     if updated.isEmpty {
-                        throw StateConflict(field: field, code: "judgements_complete",
-                                            detail: "\(comparisonID) already has its \(comparison.judgementsRequired) judgement(s)")
+                        throw StateConflict(.judgementsComplete(required: comparison.judgementsRequired), comparisonID: comparisonID, item: index)
                     }
                 }
                 if let assignment {

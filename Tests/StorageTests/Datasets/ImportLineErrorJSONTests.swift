@@ -1,8 +1,9 @@
 import Storage
+import StrictJSON
 import Testing
 
 /// Import lines go through the strict JSON reader: NUL, duplicate keys and deep nesting are line errors naming the
-/// field, the last two with the code the API answers 400 with; the file imports nothing.
+/// field, the last two marked unreadable (the API answers them 400, as for a body); the file imports nothing.
 @Suite struct ImportLineErrorJSONTests {
     func errors(_ lines: [String]) -> [ImportLineError] {
         do {
@@ -24,7 +25,7 @@ import Testing
         ])
         #expect(found.map(\.line) == [2, 3, 4, 5])
         #expect(found.map(\.field) == ["chosen", "prompt", "meta.a" + String(repeating: "[0]", count: 62), nil])
-        #expect(found.map(\.code) == [nil, "duplicate_key", "nesting_too_deep", nil])
+        #expect(found.map(\.unreadable) == [nil, .duplicateKey, .tooDeep, nil])
     }
 
     /// An ignored key may nest as deep as the limit allows (64 containers, the line's own object included).

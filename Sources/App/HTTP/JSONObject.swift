@@ -1,30 +1,25 @@
-import Foundation
-import HTTP1
-#if canImport(Glibc)
-import Glibc
-#endif
-import HTTPServer
-import Storage
 import StrictJSON
 
-/// A JSON object from a request body, read field by field. Every failure is an
-/// `AppError` naming the field by its path (`items[2].choice`), and unknown
-/// fields are refused where a typo would silently lose data.
+/// A JSON object from a request body (as `JSONReader` read it), read field by field. Every
+/// failure is an `AppError` naming the field by its path (`items[2].choice`), and unknown
+/// fields are refused where a typo would silently lose data. `null` counts as absent.
 struct JSONObject {
-    let fields: [String: Any]
+    let fields: [String: JSONValue]
     /// Path of this object inside the body, `""` at the top.
     let path: String
 
-    init(fields: [String: Any], path: String) {
+    init(fields: [String: JSONValue], path: String) {
         self.fields = fields
         self.path = path
     }
 
-    /// Parses a request body that must be a JSON object (or, with `allowArray`, an array of them).
-    /// JSON bodies are capped below the server's limit, which leaves room for checkpoint uploads.
+    /// The largest JSON body: the server's default body limit, so only routes that raise theirs
+    /// (checkpoint uploads) take more, and none of it as JSON.
     static let maxBytes = 16 * 1024 * 1024
 
-    static func parse(_ body: [UInt8]) throws -> Any {
+    /// Reads a request body as one JSON value (any kind: callers check for an object with `object`),
+    /// refusing an empty, oversized or non-UTF-8 body and whatever the strict reader refuses.
+    static func parse(_ body: [UInt8]) throws -> JSONValue {
         guard body.count <= maxBytes else {
             throw AppError(.contentTooLarge, code: "body_too_large", detail: "a JSON body may hold at most \(maxBytes) bytes", field: "")
         }
@@ -39,8 +34,8 @@ struct JSONObject {
         }
     }
 
-    static func object(_ value: Any, path: String) throws -> JSONObject {
-        guard let fields = value as? [String: Any] else {
+    static func object(_ value: JSONValue, path: String) throws -> JSONObject {
+        guard case .object(let fields) = value else {
             throw AppError.invalidField(path.isEmpty ? "" : path, "\(path.isEmpty ? "the body" : path) must be a JSON object")
         }
         return JSONObject(fields: fields, path: path)
@@ -50,7 +45,7 @@ struct JSONObject {
 
     /// The same object without its `null` fields (which count as absent).
     var withoutNulls: JSONObject {
-        JSONObject(fields: fields.filter { !($0.value is NSNull) }, path: path)
+        JSONObject(fields: fields.filter { !$0.value.isNull }, path: path)
     }
 
     /// Refuses keys outside `allowed`.
@@ -60,8 +55,9 @@ struct JSONObject {
         }
     }
 
-    private func present(_ key: String) -> Any? {
-        guard let value = fields[key], !(value is NSNull) else { return nil }
+    /// The field's value, or nil when it is absent or `null`.
+    func present(_ key: String) -> JSONValue? {
+        guard let value = fields[key], !value.isNull else { return nil }
         return value
     }
 
@@ -70,7 +66,7 @@ struct JSONObject {
             if required { throw AppError.invalidField(name(key), "\(name(key)) is required") }
             return nil
         }
-        guard let text = value as? String else { throw AppError.invalidField(name(key), "\(name(key)) must be a string") }
+        guard case .string(let text) = value else { throw AppError.invalidField(name(key), "\(name(key)) must be a string") }
         if !allowEmpty && text.isEmpty { throw AppError.invalidField(name(key), "\(name(key)) must not be empty") }
         // Counted in Unicode scalars, as JSON Schema's maxLength counts (openapi.yaml says the same);
         // a text of at most maxLength UTF-8 bytes has at most that many scalars, so most skip the count.
@@ -88,10 +84,8 @@ struct JSONObject {
 
     func integer(_ key: String, range: ClosedRange<Int>) throws -> Int? {
         guard let value = present(key) else { return nil }
-        // JSONSerialization gives NSNumber for numbers and booleans alike; refuse booleans and fractions.
-        guard let number = value as? NSNumber, !isBoolean(number),
-            let int = Int(exactly: number.doubleValue), Double(int) == number.doubleValue
-        else { throw AppError.invalidField(name(key), "\(name(key)) must be an integer") }
+        // Booleans are their own case; a fraction is refused.
+        guard case .number(let number) = value, let int = Int(exactly: number) else { throw AppError.invalidField(name(key), "\(name(key)) must be an integer") }
         guard range.contains(int) else {
             throw AppError.invalidField(name(key), "\(name(key)) must be between \(range.lowerBound) and \(range.upperBound)")
         }
@@ -101,22 +95,22 @@ struct JSONObject {
     /// A finite number within `range`.
     func number(_ key: String, range: ClosedRange<Double>) throws -> Double? {
         guard let value = present(key) else { return nil }
-        guard let number = value as? NSNumber, !isBoolean(number), number.doubleValue.isFinite else {
+        guard case .number(let number) = value, number.isFinite else {
             throw AppError.invalidField(name(key), "\(name(key)) must be a finite number")
         }
-        guard range.contains(number.doubleValue) else {
+        guard range.contains(number) else {
             throw AppError.invalidField(name(key), "\(name(key)) must be between \(range.lowerBound) and \(range.upperBound)")
         }
-        return number.doubleValue
+        return number
     }
 
     func stringArray(_ key: String, maxCount: Int = 100, maxLength: Int = 200) throws -> [String] {
         guard let value = present(key) else { return [] }
-        guard let array = value as? [Any], array.count <= maxCount else {
+        guard case .array(let array) = value, array.count <= maxCount else {
             throw AppError.invalidField(name(key), "\(name(key)) must be an array of at most \(maxCount) strings")
         }
         return try array.enumerated().map { index, element in
-            guard let text = element as? String, !text.isEmpty, text.unicodeScalars.count <= maxLength, !text.utf8.contains(0) else {
+            guard case .string(let text) = element, !text.isEmpty, text.unicodeScalars.count <= maxLength, !text.utf8.contains(0) else {
                 throw AppError.invalidField("\(name(key))[\(index)]",
                                             "\(name(key))[\(index)] must be a non-empty string of at most \(maxLength) characters, without NUL")
             }
@@ -130,72 +124,5 @@ struct JSONObject {
             throw AppError.invalidField(name(key), "\(name(key)) must be one of \(allowed.joined(separator: ", ")), got '\(text)'")
         }
         return text
-    }
-}
-
-
-/// A body that is either one object or `{"items": [...]}`: the batch form of a create route.
-enum CreateBody {
-    case single(JSONObject)
-    case batch([JSONObject])
-
-    static func parse(_ body: [UInt8], maxItems: Int = 1000) throws -> CreateBody {
-        let top = try JSONObject.object(try JSONObject.parse(body), path: "")
-        guard let items = top.fields["items"] else { return .single(top) }
-        try top.rejectUnknown(["items"])
-        guard let array = items as? [Any], !array.isEmpty else {
-            throw AppError.invalidField("items", "items must be a non-empty array")
-        }
-        guard array.count <= maxItems else { throw AppError.invalidField("items", "items holds at most \(maxItems) entries") }
-        return .batch(try array.enumerated().map { try JSONObject.object($1, path: "items[\($0)]") })
-    }
-
-    var isSingle: Bool {
-        if case .single = self { return true }
-        return false
-    }
-
-    var objects: [JSONObject] {
-        switch self {
-        case .single(let object): [object]
-        case .batch(let objects): objects
-        }
-    }
-
-    /// Error-field prefix for item `index`.
-    func prefix(_ index: Int) -> String {
-        if case .batch = self { return "items[\(index)]." }
-        return ""
-    }
-}
-
-/// JSON responses with snake_case keys and ISO 8601 times.
-enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(ISO8601Time.string(date))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static func make<T: Encodable>(_ value: T, status: HTTPStatusCode = .ok) throws -> ServerResponse {
-        ServerResponse(status: status.status, contentType: "application/json", body: Array(try encoder.encode(value)))
-    }
-}
-
-/// The statuses JSON responses use.
-enum HTTPStatusCode {
-    case ok, created, accepted
-
-    var status: HTTPStatus {
-        switch self {
-        case .ok: .ok
-        case .created: .created
-        case .accepted: .accepted
-        }
     }
 }

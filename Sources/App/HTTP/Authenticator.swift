@@ -5,14 +5,6 @@ import HTTPServer
 import Storage
 import Synchronization
 
-/// Who is calling: the token's id, name and role. An annotator's name is the
-/// annotator recorded on its judgements.
-struct Principal: Sendable {
-    let tokenID: String
-    let name: String
-    let role: Role
-}
-
 /// Checks bearer tokens against the store, caching each verdict for a few
 /// seconds so a busy annotation route does not pay a lookup per request.
 /// A revoked token stops working within `ttl`.
@@ -62,12 +54,4 @@ final class Authenticator: Sendable {
             return try handler(request, principal)
         }
     }
-}
-
-/// Role sets used by the routes.
-enum Roles {
-    static let everyone: Set<Role> = Set(Role.allCases)
-    static let researchers: Set<Role> = [.admin, .researcher]
-    static let annotators: Set<Role> = [.admin, .researcher, .annotator]
-    static let readers: Set<Role> = [.admin, .researcher, .ci]
 }

@@ -1,0 +1,7 @@
+import Storage
+
+struct LogProbBody: Encodable, Sendable {
+    var sum: Double
+    var mean: Double
+    var tokens: Int
+}

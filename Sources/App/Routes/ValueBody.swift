@@ -1,0 +1,6 @@
+import Storage
+
+struct ValueBody: Encodable, Sendable {
+    var value: Double
+    var tokenValues: [Double]?
+}
