@@ -50,7 +50,7 @@ struct EvaluationRoutes {
             let record = try database.write { connection -> EvaluationRecord in
                 guard let record = try EvaluationRepository.get(id: id, on: connection) else { throw Self.notFound(id) }
                 guard !record.status.isFinal else {
-                    throw StateConflict(field: "status", code: "evaluation_finished", detail: "evaluation \(id) has already \(record.status.rawValue)")
+                    throw AppError(.conflict, code: "evaluation_finished", detail: "evaluation \(id) has already \(record.status.rawValue)", field: "status")
                 }
                 try Evaluations.requestCancel(id: id, on: connection)
                 return try EvaluationRepository.get(id: id, on: connection) ?? record
