@@ -1,6 +1,6 @@
 import Alignment
 public import Foundation
-import Jobs
+public import Jobs
 public import Logging
 import Policy
 public import Storage
@@ -14,20 +14,46 @@ public final class RunExecutor: Sendable {
 
     public let database: Database
     public let signal: RunSignal
+    /// Wakes this process's scorers when its pool writes a shard's scores.
+    public let scoreSignal: ScoreSignal
     private let pool: WorkerPool?
 
-    /// `threads` = 0 makes an API-only process (runs are executed by workers elsewhere).
-    public init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger) {
+    /// The queues a pool can take (`--queues`), and the job kinds each holds.
+    public static let queues: [(name: String, kinds: [String])] = [("runs", [jobKind]), ("scoring", [ScoreShardJob.kind])]
+
+    /// The job kinds of the named queues, or nil naming an unknown queue.
+    public static func kinds(queues names: [String]) -> Result<[String], QueueNameError> {
+        var kinds: [String] = []
+        for name in names {
+            guard let queue = queues.first(where: { $0.name == name }) else { return .failure(QueueNameError(name: name)) }
+            kinds += queue.kinds.filter { !kinds.contains($0) }
+        }
+        return .success(kinds)
+    }
+
+    /// `threads` = 0 makes an API-only process (runs and shards are executed by workers elsewhere).
+    /// `kinds` are the job kinds its pool takes (by default runs and scoring shards).
+    public init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger,
+                kinds: [String] = [jobKind, ScoreShardJob.kind], scoreSignal: ScoreSignal = ScoreSignal(),
+                events: (@Sendable (JobEvent) -> Void)? = nil) {
         self.database = database
         self.signal = signal
+        self.scoreSignal = scoreSignal
         let job = RunJob.Environment(database: database, signal: signal, logger: logger)
+        let shards = ScoreShardJob(database: database, models: ScoringModelCache(), signal: scoreSignal)
+        let owner = WorkerPool.defaultOwner()
         pool = threads > 0
-            ? WorkerPool(database: database, kinds: [Self.jobKind], threads: threads, lease: lease, logger: logger,
+            ? WorkerPool(database: database, kinds: kinds, threads: threads, owner: owner, lease: lease, logger: logger, events: events,
                          ended: { job, connection in
+                             // A shard that ends this way fails its batch, which its scorer sees; only runs have rows to end.
+                             guard job.kind == Self.jobKind else { return }
                              try Self.endRun(of: job, on: connection)
                              signal.notify()
                          }) { context in
-                try RunJob(context: context, environment: job).execute()
+                switch context.job.kind {
+                case ScoreShardJob.kind: try shards.execute(context, worker: owner)
+                default: try RunJob(context: context, environment: job).execute()
+                }
             }
             : nil
     }
@@ -72,6 +98,11 @@ public final class RunExecutor: Sendable {
         try RunRepository.finish(id: job.id, status: cancelled ? .cancelled : .failed,
                                  error: cancelled ? nil : job.lastError, on: connection)
     }
+}
+
+/// A `--queues` name that is not one of ``RunExecutor/queues``.
+public struct QueueNameError: Error, Sendable, Equatable {
+    public let name: String
 }
 
 /// One execution of one run, on a worker thread.

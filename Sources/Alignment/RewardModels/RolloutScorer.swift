@@ -1,0 +1,1 @@
+public protocol RolloutScorer: Sendable { func rewards(prompts: [String], responses: [String]) throws -> [Double] }
