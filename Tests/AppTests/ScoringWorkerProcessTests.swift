@@ -86,6 +86,9 @@ import TestSupport
         let survivors = workers.filter { $0.pid != victim.pid }
         #expect(try survivors.map { try Self.shardCount($0, "succeeded") }.reduce(0, +) == 5)
         #expect(try survivors.map { try Self.shardCount($0, "claimed") }.reduce(0, +) == 5)
+        // The metrics port serves /metrics and nothing else.
+        let other = try RawClient(port: try #require(survivors[0].metricsPort)).request("GET", "/v1/workers", headers: headers)
+        #expect(other.status == 404)
 
         // Uninterrupted, over the two survivors: the same bits again.
         let again = try RawClient(port: api.port, timeoutSeconds: 120).request("POST", "/v1/models/\(record.id)/scores", headers: headers, body: body)
