@@ -56,10 +56,12 @@ public struct ScoreShardJob: Sendable {
         }
     }
 
+    static let pauseFile = ProcessInfo.processInfo.environment["PREFLAB_TEST_SHARD_PAUSE_FILE"]
+
     /// A test-only hook: while the file named by `PREFLAB_TEST_SHARD_PAUSE_FILE` exists, a claimed shard
     /// waits before scoring, so a test can see which worker holds it and kill that worker mid-shard.
     static func testPause(_ context: JobContext) throws {
-        guard let path = ProcessInfo.processInfo.environment["PREFLAB_TEST_SHARD_PAUSE_FILE"] else { return }
+        guard let path = pauseFile else { return }
         while FileManager.default.fileExists(atPath: path) {
             try context.checkCancellation()
             Thread.sleep(forTimeInterval: 0.02)
