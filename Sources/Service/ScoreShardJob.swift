@@ -46,9 +46,13 @@ public struct ScoreShardJob: Sendable {
             }
             try context.checkCancellation()
             let jobID = context.job.id
+            // The scores and the job's completion in one commit: a commit is most of a small shard's overhead. The
+            // pool's own completion then finds the job done and changes nothing. Without the lease (another worker
+            // redoes the shard) the scores are written all the same: they are the same scores.
             try database.write { connection in
                 try ScoreShardRepository.put(jobID: jobID, batchID: payload.batch, index: payload.index, scores: scores,
                                              worker: worker, on: connection)
+                try JobQueue.complete(id: jobID, owner: worker, on: connection)
             }
             signal.notify()
         } catch let error as StorageError where error.code == .unavailable {
