@@ -70,6 +70,12 @@ def timed(url, model, batch):
     return elapsed, scores
 
 
+def cpu_seconds(proc):
+    """User plus system CPU time of a child so far (Linux /proc)."""
+    fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(name, serve_env, workers, shard, batch, model):
     env = {"PREFLAB_SCORE_INLINE_MAX": "0", "PREFLAB_SCORE_SHARD_SIZE": str(shard), **serve_env}
     api, url = serve(env)
@@ -77,10 +83,14 @@ def measure(name, serve_env, workers, shard, batch, model):
                    "PrefLab worker running")[0] for _ in range(workers)]
     try:
         timed(url, model, items(8 * shard))  # a warm-up: the pools load the model
+        cpu_before = [cpu_seconds(p) for p in procs + [api]]
+        load = os.getloadavg()[0]
         runs = [timed(url, model, batch) for _ in range(REPEATS)]
+        cpu = [round((cpu_seconds(p) - b) / REPEATS, 3) for p, b in zip(procs + [api], cpu_before)]
     finally:
         stop(procs + [api])
     seconds = statistics.median(r[0] for r in runs)
+    measure.last = {"cpu_seconds_per_batch": {"workers": cpu[:-1], "api": cpu[-1]}, "load_average_1m": round(load, 2)}
     return seconds, runs[0][1]
 
 
@@ -101,7 +111,7 @@ def main():
         reference = reference or scores
         results[name] = ITEMS / seconds
         print(json.dumps({"bench": "workers", "config": name, "items": ITEMS, "shard_size": SHARD, "seconds": round(seconds, 3),
-                          "items_per_s": round(ITEMS / seconds, 1), "identical_to_first": scores == reference}), flush=True)
+                          "items_per_s": round(ITEMS / seconds, 1), "identical_to_first": scores == reference, **measure.last}), flush=True)
     print(json.dumps({"bench": "workers", "metric": "speedup_2_vs_1_worker_processes",
                       "value": round(results["worker_processes_2"] / results["worker_processes_1"], 3)}), flush=True)
     # Per-shard overhead: the same items as one-item shards and as one shard, on one worker process.
