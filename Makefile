@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
 
 deps:
 	@scripts/deps.sh
@@ -47,7 +47,7 @@ e2e: deps
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-http bench-ingest bench-policy bench-runs
+bench: bench-http bench-ingest bench-policy bench-runs bench-workers
 
 ## wrk against our server (and Hummingbird when HB_ANCHOR_BIN is set); prints JSON lines.
 bench-http: deps
@@ -78,6 +78,11 @@ bench-eval: deps
 
 bench-rl: deps
 	Benchmarks/bench-rl.sh --seeds $(RUNS_SEEDS)
+
+## Scoring throughput (items/s) over the in-process pool and 1 and 2 `preflab worker` processes on a throwaway
+## PostgreSQL, and the per-shard overhead in ms; prints JSON lines.
+bench-workers: deps
+	Benchmarks/bench-workers.sh
 
 clean:
 	rm -rf .build .build-* data

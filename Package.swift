@@ -137,8 +137,8 @@ let package = Package(
         ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Storage", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Alignment", "Storage", "Jobs", "HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Storage", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Alignment", "Policy", "Storage", "Jobs", "HTTPServer", "HTTP1", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTPServer", "HTTP1", "Service", "Policy", "Storage", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -100,14 +100,15 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "41
 # semantically invalid (chosen identical to rejected, no shared prompt to split off);
 # a model architecture must have dim divisible by heads and at most 10M parameters;
 # an uploaded body must be a safetensors checkpoint; prompts must fit the model's context;
-# only reward models and critics have values (a policy is 422 no_value_head); a run
+# only reward models and critics have values (a policy is 422 no_value_head), only reward
+# and preference models score (422 not_a_scoring_model, or unknown_field for the other kind's items); a run
 # request can be schema-valid and still unable to run (a preference matrix whose
 # P[i][j] + P[j][i] is not 1, probabilities not summing to 1, a hyperparameter the
 # algorithm does not take, an online algorithm on a dataset, a model that is not stored).
 [[operations]]
 include-operation-id = ["createComparisons", "createPreferences", "importPreferences",
                         "createModel", "uploadModel", "generateWithModel", "scoreWithModel", "valuesWithModel",
-                        "createRun", "createEvaluation"]
+                        "scoresWithRewardModel", "getRewardOpenRLHF", "createRun", "createEvaluation"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.

@@ -17,6 +17,14 @@ public struct AppConfiguration: Sendable {
     /// Seconds a new connection has to send its first request head before it is closed
     /// (--first-request-timeout / PREFLAB_FIRST_REQUEST_TIMEOUT): silent connections cannot fill the table.
     public var firstRequestTimeout: Double = 5
+    /// Scoring (`/v1/models/{id}/scores`, `get_reward`): batches of at most `scoreInlineMax` items are scored in
+    /// the request (PREFLAB_SCORE_INLINE_MAX), larger ones in shards of `scoreShardSize` (PREFLAB_SCORE_SHARD_SIZE)
+    /// over the worker pools, waiting at most `scoreTimeoutSeconds` (PREFLAB_SCORE_TIMEOUT_SECONDS); a request
+    /// holds at most `scoreMaxItems` (PREFLAB_SCORE_MAX_ITEMS).
+    public var scoreInlineMax = 256
+    public var scoreShardSize = 64
+    public var scoreTimeoutSeconds = 120
+    public var scoreMaxItems = 16384
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultSQLite,
                 workers: Int = 16, logLevel: Logger.Level = .info) {
@@ -62,6 +70,14 @@ public struct AppConfiguration: Sendable {
         if let lease = try integer(environment["PREFLAB_JOB_LEASE_SECONDS"], "PREFLAB_JOB_LEASE_SECONDS") {
             guard (1...3600).contains(lease) else { throw ConfigurationError("PREFLAB_JOB_LEASE_SECONDS must be 1...3600, got \(lease)") }
             config.jobLeaseSeconds = lease
+        }
+        for (name, range, path) in [("PREFLAB_SCORE_INLINE_MAX", 0...100_000, \AppConfiguration.scoreInlineMax),
+                                    ("PREFLAB_SCORE_SHARD_SIZE", 1...100_000, \AppConfiguration.scoreShardSize),
+                                    ("PREFLAB_SCORE_TIMEOUT_SECONDS", 1...86_400, \AppConfiguration.scoreTimeoutSeconds),
+                                    ("PREFLAB_SCORE_MAX_ITEMS", 1...1_000_000, \AppConfiguration.scoreMaxItems)] {
+            guard let value = try integer(environment[name], name) else { continue }
+            guard range.contains(value) else { throw ConfigurationError("\(name) must be \(range.lowerBound)...\(range.upperBound), got \(value)") }
+            config[keyPath: path] = value
         }
         let environmentTimeout = try environment["PREFLAB_FIRST_REQUEST_TIMEOUT"].map { text throws(ConfigurationError) -> Double in
             guard let value = Double(text) else {

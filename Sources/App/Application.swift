@@ -18,6 +18,9 @@ public final class Application: Sendable {
     public let database: Database
     let logger: Logger
     let runs: RunExecutor
+    let scorer: ShardedScorer
+    /// This process's pool: jobs by kind and outcome, handler latencies (appended to `/metrics`).
+    public let jobMetrics: JobMetrics
 
     /// Opens (and migrates) the store and builds the routes. `extraRoutes` lets a
     /// harness (the HTTP benchmark) add routes the product does not have.
@@ -49,22 +52,29 @@ public final class Application: Sendable {
                 logger.notice("the store is writable again")
             }
         }
+        let jobMetrics = JobMetrics()
+        self.jobMetrics = jobMetrics
         HealthRoutes.register(on: &router, database: database, metrics: metrics,
-                              connections: { connectionCount.value })
+                              connections: { connectionCount.value }, extra: { jobMetrics.render() })
         PromptRoutes(database: database, auth: auth).register(on: &router)
         ComparisonRoutes(database: database, auth: auth).register(on: &router)
         PreferenceRoutes(database: database, auth: auth).register(on: &router)
         AnnotatePage.register(on: &router)
         DatasetRoutes(database: database, auth: auth).register(on: &router)
-        ModelRoutes(database: database, auth: auth, cache: ModelCache()).register(on: &router)
+        let models = ModelCache()
+        ModelRoutes(database: database, auth: auth, cache: models).register(on: &router)
         let signal = RunSignal()
         let runs = RunExecutor(database: database, signal: signal, threads: configuration.runWorkers,
-                               lease: .seconds(configuration.jobLeaseSeconds), logger: logger)
+                               lease: .seconds(configuration.jobLeaseSeconds), logger: logger, events: { jobMetrics.record($0) })
         self.runs = runs
+        let scorer = ShardedScorer(database: database, signal: runs.scoreSignal, shardSize: configuration.scoreShardSize,
+                                   timeout: .seconds(configuration.scoreTimeoutSeconds), wake: { runs.wake() })
+        self.scorer = scorer
+        ScoreRoutes(database: database, auth: auth, cache: models, scorer: scorer, inlineMax: configuration.scoreInlineMax,
+                    maxItems: configuration.scoreMaxItems).register(on: &router)
         RunRoutes(database: database, auth: auth, executor: runs, signal: signal).register(on: &router)
         EvaluationRoutes(database: database, auth: auth, executor: runs).register(on: &router)
-        // A pool beats every third of its lease; two missed beats and it is gone.
-        WorkerRoutes(database: database, auth: auth, staleAfter: Double(configuration.jobLeaseSeconds)).register(on: &router)
+        WorkerRoutes(database: database, auth: auth).register(on: &router)
         WebhookRoutes(database: database, auth: auth).register(on: &router)
         extraRoutes(&router)
 
@@ -106,6 +116,7 @@ public final class Application: Sendable {
         server.shutdown()
         server.waitUntilStopped()
         runs.stop()
+        scorer.close()
         database.close()
     }
 
@@ -131,6 +142,7 @@ public final class Application: Sendable {
         server.waitUntilStopped()
         // Running runs stop at a step boundary and keep their checkpoint; a restart resumes them.
         runs.stop()
+        scorer.close()
         database.close()
         logger.info("stopped")
     }

@@ -8,7 +8,7 @@ enum HealthRoutes {
     static let livezBody = Array(#"{"status":"ok"}"#.utf8)
 
     static func register(on router: inout Router, database: Database, metrics: MetricsRegistry,
-                         connections: @escaping @Sendable () -> Int) {
+                         connections: @escaping @Sendable () -> Int, extra: @escaping @Sendable () -> String = { "" }) {
         // Liveness: the process answers. Deliberately checks nothing else.
         router.get("/livez", execution: .inline) { _ in
             ServerResponse(contentType: "application/json", body: livezBody)
@@ -35,7 +35,7 @@ enum HealthRoutes {
         router.get("/metrics", execution: .inline) { _ in
             let text = metrics.render(gauges: [
                 (name: "preflab_http_open_connections", help: "Open client connections.", value: Double(connections())),
-            ])
+            ]) + extra()
             return ServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 public import Logging
 import Service
 public import Storage
@@ -6,22 +7,55 @@ public import Storage
 import Glibc
 #endif
 
-/// `preflab worker`: the job handlers over the store, and no HTTP server. Several worker processes on
-/// several machines share one PostgreSQL: each claims jobs with `FOR UPDATE SKIP LOCKED`, renews its
-/// leases by heartbeat, is woken by `NOTIFY` (polling otherwise), and registers itself in `workers`.
+/// `preflab worker`: the job handlers over the store, and no API. Several worker processes on several
+/// machines share one PostgreSQL: each claims jobs with `FOR UPDATE SKIP LOCKED`, renews its leases by
+/// heartbeat, is woken by `NOTIFY` (polling otherwise), and registers itself in `workers`. With a
+/// metrics port it serves `/metrics` (its pool's job counts and latencies) and nothing else.
 public final class WorkerProcess: Sendable {
     public let location: DatabaseLocation
     let database: Database
     let runs: RunExecutor
+    let metrics = JobMetrics()
+    let metricsServer: HTTPServer?
+    let metricsHost: String
     let logger: Logger
 
-    /// Opens (and migrates) the store; `concurrency` jobs run at once, each on its own thread.
-    public init(location: DatabaseLocation, concurrency: Int, leaseSeconds: Int, logger: Logger) throws {
+    /// The job kinds of a `--queues` list (comma-separated queue names: `runs`, `scoring`).
+    public static func kinds(queues: String) throws(ConfigurationError) -> [String] {
+        let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let known = RunExecutor.queues.map(\.name).joined(separator: ", ")
+        guard !names.isEmpty else { throw ConfigurationError("--queues: name at least one of \(known)") }
+        switch RunExecutor.kinds(queues: names) {
+        case .success(let kinds): return kinds
+        case .failure(let error): throw ConfigurationError("--queues: unknown queue \(error.name); queues are \(known)")
+        }
+    }
+
+    /// Opens (and migrates) the store; `concurrency` jobs of `kinds` run at once, each on its own thread.
+    /// `metricsPort` (0: any free port) serves `/metrics` on `metricsHost`.
+    public init(location: DatabaseLocation, concurrency: Int, leaseSeconds: Int, kinds: [String], metricsPort: Int? = nil,
+                metricsHost: String = "127.0.0.1", logger: Logger) throws {
         self.location = location
         self.logger = logger
+        self.metricsHost = metricsHost.contains(":") ? "[\(metricsHost)]" : metricsHost
         database = try Database(location: location, migrator: try Migrator.locate())
-        runs = RunExecutor(database: database, signal: RunSignal(), threads: max(1, concurrency),
-                           lease: .seconds(leaseSeconds), logger: logger)
+        let metrics = metrics
+        runs = RunExecutor(database: database, signal: RunSignal(), threads: max(1, concurrency), lease: .seconds(leaseSeconds),
+                           logger: logger, kinds: kinds, events: { metrics.record($0) })
+        if let metricsPort {
+            var router = Router()
+            router.get("/metrics", execution: .inline) { _ in
+                ServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(metrics.render().utf8))
+            }
+            var configuration = HTTPServerConfiguration()
+            configuration.host = metricsHost
+            configuration.port = metricsPort
+            configuration.workers = 1
+            configuration.eventLoops = 1
+            metricsServer = HTTPServer(configuration: configuration, responder: router, logger: logger)
+        } else {
+            metricsServer = nil
+        }
     }
 
     /// Runs jobs until SIGTERM or SIGINT, then lets running jobs stop at a step boundary (they keep
@@ -29,11 +63,16 @@ public final class WorkerProcess: Sendable {
     public func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let waiter = try TerminationSignals.install()
+        try metricsServer?.start()
         runs.start()
+        var line = "PrefLab worker running (store: \(location))"
+        if let metricsServer { line += "; metrics on http://\(metricsHost):\(metricsServer.port)/metrics" }
         // Written unbuffered: scripts wait for this line to know the worker is up.
-        FileHandle.standardOutput.write(Data("PrefLab worker running (store: \(location))\n".utf8))
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
         let number = waiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(number)"])
+        metricsServer?.shutdown()
+        metricsServer?.waitUntilStopped()
         runs.stop()
         database.close()
         logger.info("stopped")

@@ -17,6 +17,7 @@ public final class WorkerPool: Sendable {
     private let threadCount: Int
     private let handler: @Sendable (JobContext) throws -> Void
     private let ended: @Sendable (JobRecord, any SQLConnection) throws -> Void
+    private let events: (@Sendable (JobEvent) -> Void)?
     private let logger: Logger
     private let state = Guarded(State())
     /// Wakes idle workers when a job is enqueued anywhere (PostgreSQL's `NOTIFY`); polling stays the fallback.
@@ -43,7 +44,7 @@ public final class WorkerPool: Sendable {
     /// once too often, ran out of retries, or was cancelled while no handler was running it.
     public init(database: Database, kinds: [String], threads: Int = 1, owner: String = WorkerPool.defaultOwner(),
                 lease: Duration = .seconds(30), pollInterval: Duration = .seconds(1),
-                logger: Logger = Logger(label: "preflab.jobs"),
+                logger: Logger = Logger(label: "preflab.jobs"), events: (@Sendable (JobEvent) -> Void)? = nil,
                 ended: @escaping @Sendable (JobRecord, any SQLConnection) throws -> Void = { _, _ in },
                 handler: @escaping @Sendable (JobContext) throws -> Void) {
         self.database = database
@@ -55,6 +56,7 @@ public final class WorkerPool: Sendable {
         self.logger = logger
         self.handler = handler
         self.ended = ended
+        self.events = events
         if case .postgres(let url) = database.location {
             let wakes = state
             listener = PostgresListener(url: url, channel: JobQueue.channel) { wakes.update { $0.wakes &+= 1 } }
@@ -94,7 +96,7 @@ public final class WorkerPool: Sendable {
     func registration(running: [String]) -> WorkerRecord {
         let info = ProcessInfo.processInfo
         return WorkerRecord(id: owner, host: info.hostName, pid: Int(info.processIdentifier), kinds: kinds, threads: threadCount,
-                            startedAt: startedAt, heartbeatAt: Date(), currentJobs: running.sorted())
+                            startedAt: startedAt, heartbeatAt: Date(), currentJobs: running.sorted(), lease: lease)
     }
 
     /// Tells idle workers to claim now; an in-process enqueuer calls it after its write commits.
@@ -120,6 +122,7 @@ public final class WorkerPool: Sendable {
         record("release leases") { [owner, ended] connection in
             try Self.release(id: nil, owner: owner, ended: ended, on: connection)
             try WorkerRepository.remove(id: owner, on: connection)
+            try WorkerRepository.forget(on: connection)
         }
         state.update { $0.heartbeatsOver = true }
         let threadsDone = state.wait(until: deadline, for: { $0.liveThreads == 0 }) { $0.liveThreads == 0 }
@@ -185,6 +188,8 @@ public final class WorkerPool: Sendable {
         }
         // Removed only after the outcome is written, so a drained `stop` means recorded outcomes.
         defer { state.update { $0.running[job.id] = nil } }
+        events?(JobEvent(kind: job.kind, outcome: .claimed, seconds: 0))
+        let start = ContinuousClock.now
         let outcome: Result<Void, any Error>
         do {
             try handler(context)
@@ -192,25 +197,33 @@ public final class WorkerPool: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        settle(context, outcome)
+        let elapsed = (ContinuousClock.now - start).timeInterval
+        let reported = settle(context, outcome)
+        events?(JobEvent(kind: job.kind, outcome: reported, seconds: elapsed))
     }
 
-    /// Writes the handler's outcome, unless the lease was lost (the job is someone else's now).
-    private func settle(_ context: JobContext, _ outcome: Result<Void, any Error>) {
+    /// Writes the handler's outcome, unless the lease was lost (the job is someone else's now), and
+    /// says which it was.
+    private func settle(_ context: JobContext, _ outcome: Result<Void, any Error>) -> JobEvent.Outcome {
         let id = context.job.id, owner = self.owner
         let reason = context.cancellationReason
         if reason == .leaseLost {
-            return logger.warning("lease lost; outcome not recorded", metadata: ["job": "\(id)"])
+            logger.warning("lease lost; outcome not recorded", metadata: ["job": "\(id)"])
+            return .leaseLost
         }
         switch outcome {
         case .success:
             record("complete \(id)") { try JobQueue.complete(id: id, owner: owner, on: $0) }
+            return .succeeded
         case .failure(let error) where error is JobCancelled && reason == .shutdown:
             record("release \(id)") { [ended] connection in try Self.release(id: id, owner: owner, ended: ended, on: connection) }
+            return .released
         case .failure(let error) where error is JobCancelled:
             record("cancel \(id)") { try JobQueue.markCancelled(id: id, owner: owner, on: $0) }
+            return .cancelled
         case .failure(let error as RetryableJobError):
             let delay = error.retryAfter ?? JobQueue.backoff(attempt: context.attempt)
+            let lastAttempt = context.attempt >= context.job.maxAttempts
             record("retry \(id)") { [ended] connection in
                 // Out of attempts (`dead`), or cancelled meanwhile: no handler will run it again.
                 if let job = try JobQueue.fail(id: id, owner: owner, error: error.message, retryAfter: delay, on: connection),
@@ -218,9 +231,11 @@ public final class WorkerPool: Sendable {
                     try ended(job, connection)
                 }
             }
+            return lastAttempt ? .dead : .retried
         case .failure(let error):
             let message = String(describing: error)
             record("fail \(id)") { try JobQueue.fail(id: id, owner: owner, error: message, retryAfter: nil, on: $0) }
+            return .failed
         }
     }
 

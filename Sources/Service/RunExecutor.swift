@@ -1,7 +1,7 @@
 import Alignment
 public import Foundation
 import HTTPClient
-import Jobs
+public import Jobs
 public import Logging
 import Policy
 public import Storage
@@ -15,27 +15,52 @@ public final class RunExecutor: Sendable {
 
     public let database: Database
     public let signal: RunSignal
+    /// Wakes this process's scorers when its pool writes a shard's scores.
+    public let scoreSignal: ScoreSignal
     private let pool: WorkerPool?
 
-    /// `threads` = 0 makes an API-only process (runs are executed by workers elsewhere).
-    public init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger) {
+    /// The queues a pool can take (`--queues`), and the job kinds each holds.
+    public static let queues: [(name: String, kinds: [String])] = [
+        ("runs", [jobKind, Evaluations.jobKind, Webhooks.jobKind]), ("scoring", [ScoreShardJob.kind]),
+    ]
+
+    /// The job kinds of the named queues, or nil naming an unknown queue.
+    public static func kinds(queues names: [String]) -> Result<[String], QueueNameError> {
+        var kinds: [String] = []
+        for name in names {
+            guard let queue = queues.first(where: { $0.name == name }) else { return .failure(QueueNameError(name: name)) }
+            kinds += queue.kinds.filter { !kinds.contains($0) }
+        }
+        return .success(kinds)
+    }
+
+    /// `threads` = 0 makes an API-only process (runs and shards are executed by workers elsewhere).
+    /// `kinds` are the job kinds its pool takes (by default all: runs, evaluations, webhook deliveries, scoring shards).
+    public init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger,
+                kinds: [String] = [jobKind, Evaluations.jobKind, Webhooks.jobKind, ScoreShardJob.kind], scoreSignal: ScoreSignal = ScoreSignal(),
+                events: (@Sendable (JobEvent) -> Void)? = nil) {
         self.database = database
         self.signal = signal
+        self.scoreSignal = scoreSignal
         let job = RunJob.Environment(database: database, signal: signal, logger: logger)
         let client = HTTPClient()
+        let shards = ScoreShardJob(database: database, models: ScoringModelCache(), signal: scoreSignal)
+        let owner = WorkerPool.defaultOwner()
         pool = threads > 0
-            ? WorkerPool(database: database, kinds: [Self.jobKind, Webhooks.jobKind, Evaluations.jobKind], threads: threads,
-                         lease: lease, logger: logger,
+            ? WorkerPool(database: database, kinds: kinds, threads: threads, owner: owner, lease: lease, logger: logger, events: events,
                          ended: { job, connection in
                              switch job.kind {
-                             case Webhooks.jobKind: try WebhookRepository.markFailed(deliveryID: job.id, on: connection)
-                             case Evaluations.jobKind: try Evaluations.ended(job, on: connection)
-                             default:
+                             case Self.jobKind:
                                  try Self.endRun(of: job, on: connection)
                                  signal.notify()
+                             case Webhooks.jobKind: try WebhookRepository.markFailed(deliveryID: job.id, on: connection)
+                             case Evaluations.jobKind: try Evaluations.ended(job, on: connection)
+                             // A shard that ends this way fails its batch, which its scorer sees.
+                             default: break
                              }
                          }) { context in
                 switch context.job.kind {
+                case ScoreShardJob.kind: try shards.execute(context, worker: owner)
                 case Webhooks.jobKind: try Webhooks.deliver(context, database: database, client: client, logger: logger)
                 case Evaluations.jobKind: try Evaluations.execute(context, database: database, logger: logger)
                 default: try RunJob(context: context, environment: job).execute()
@@ -84,6 +109,11 @@ public final class RunExecutor: Sendable {
         try RunEvents.finish(id: job.id, status: cancelled ? .cancelled : .failed,
                                  error: cancelled ? nil : job.lastError, on: connection)
     }
+}
+
+/// A `--queues` name that is not one of ``RunExecutor/queues``.
+public struct QueueNameError: Error, Sendable, Equatable {
+    public let name: String
 }
 
 /// One execution of one run, on a worker thread.

@@ -82,7 +82,7 @@ struct Serve: ParsableCommand {
 
 struct Worker: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run jobs (runs) from the store, serving no API: scale out with several, against one PostgreSQL.",
+        abstract: "Run jobs (runs, scoring shards) from the store, serving no API: scale out with several, against one PostgreSQL.",
         discussion: "Pair with `serve` under PREFLAB_RUN_WORKERS=0. Options fall back to PREFLAB_* variables."
     )
 
@@ -91,8 +91,11 @@ struct Worker: ParsableCommand {
     @Option(help: "Jobs run at once, each on its own thread (PREFLAB_RUN_WORKERS; default 1).")
     var concurrency: Int?
 
-    @Option(help: "Job kinds to take (default: runs). Comma-separated.")
-    var queues: String = "runs"
+    @Option(help: "Queues to take jobs from, comma-separated: runs, scoring (default: both).")
+    var queues: String = "runs,scoring"
+
+    @Option(help: "Serve Prometheus /metrics (this pool's jobs by kind and outcome, shard latency) on this port; 0 = any free port.")
+    var metricsPort: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (PREFLAB_LOG_LEVEL; default info).")
     var logLevel: String?
@@ -105,8 +108,13 @@ struct Worker: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let unknown = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "runs" }
-        guard unknown.isEmpty else { throw ValidationError("--queues: unknown queue \(unknown.joined(separator: ", ")); this worker runs: runs") }
+        let kinds: [String]
+        do {
+            kinds = try WorkerProcess.kinds(queues: queues)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0...65535, got \(metricsPort)") }
         let concurrency = concurrency ?? max(1, config.runWorkers)
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1...64, got \(concurrency)") }
         let level = config.logLevel
@@ -117,7 +125,8 @@ struct Worker: ParsableCommand {
         }
         let logger = Logger(label: "preflab.worker")
         do {
-            try WorkerProcess(location: config.database, concurrency: concurrency, leaseSeconds: config.jobLeaseSeconds, logger: logger).run()
+            try WorkerProcess(location: config.database, concurrency: concurrency, leaseSeconds: config.jobLeaseSeconds, kinds: kinds,
+                              metricsPort: metricsPort, logger: logger).run()
         } catch {
             logger.critical("could not start the worker", metadata: ["error": "\(error)"])
             throw ExitCode.failure

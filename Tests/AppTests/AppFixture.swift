@@ -10,9 +10,11 @@ final class AppFixture: Sendable {
     let dialect: SQLDialect
     let tokens: [String: String]
 
-    init(_ dialect: SQLDialect) throws {
+    init(_ dialect: SQLDialect, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
         self.dialect = dialect
-        app = try Application(configuration: AppConfiguration(port: 0, database: try TestStores.location(dialect), workers: 8, logLevel: .warning),
+        var configuration = AppConfiguration(port: 0, database: try TestStores.location(dialect), workers: 8, logLevel: .warning)
+        configure(&configuration)
+        app = try Application(configuration: configuration,
                               logger: Logger(label: "test"), migrator: TestStores.migrator)
         try app.start()
         var tokens: [String: String] = [:]

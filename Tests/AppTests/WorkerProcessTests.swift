@@ -10,12 +10,14 @@ import TestSupport
     /// `preflab worker` in a child process, read up to its "running" line.
     final class WorkerChild {
         let process: Process
+        /// What it printed up to its "running" line (with the metrics URL, when it serves one).
+        let printed: String
 
-        init(database: String, environment: [String: String]) throws {
+        init(database: String, environment: [String: String], arguments: [String] = []) throws {
             guard let binary = ServerProcess.binary else { throw RawClient.ClientError("build the preflab product first") }
             process = Process()
             process.executableURL = binary
-            process.arguments = ["worker", "--database", database, "--log-level", "error"]
+            process.arguments = ["worker", "--database", database, "--log-level", "error"] + arguments
             process.environment = ProcessInfo.processInfo.environment
                 .merging(["PREFLAB_MIGRATIONS_DIR": TestStores.migrator.directory.path]) { $1 }.merging(environment) { $1 }
             let out = Pipe()
@@ -28,6 +30,13 @@ import TestSupport
                 guard !data.isEmpty else { throw RawClient.ClientError("worker exited: \(text)") }
                 text += String(decoding: data, as: UTF8.self)
             }
+            printed = text
+        }
+
+        /// The port of its `/metrics`, from its "running" line.
+        var metricsPort: Int? {
+            guard let range = printed.range(of: "metrics on http://127.0.0.1:") else { return nil }
+            return Int(printed[range.upperBound...].prefix { $0.isNumber })
         }
 
         var pid: Int { Int(process.processIdentifier) }

@@ -22,7 +22,7 @@ import TestSupport
         workers.start()
         defer { workers.stop(timeout: .seconds(5)) }
         // Let the pool's first (empty) claim and its LISTEN happen, then go idle on the long poll.
-        #expect(try waitUntil(seconds: 10) { try !pool.read { try WorkerRepository.live(since: Date(timeIntervalSinceNow: -60), on: $0) }.isEmpty })
+        #expect(try waitUntil(seconds: 10) { try !pool.read { try WorkerRepository.live(on: $0) }.isEmpty })
         for _ in 0..<2 {
             let before = ran.withLock { $0.count }
             let id = try elsewhere.write { try JobQueue.enqueue(kind: "notify", payload: "{}", on: $0).id }
@@ -39,7 +39,7 @@ import TestSupport
             _ = waitUntil(seconds: 20) { release.withLock { $0 } }
         }
         func listed() throws -> [WorkerRecord] {
-            try database.read { try WorkerRepository.live(since: Date(timeIntervalSinceNow: -60), on: $0) }.filter { $0.id == pool.owner }
+            try database.read { try WorkerRepository.live(on: $0) }.filter { $0.id == pool.owner }
         }
         pool.start()
         #expect(try waitUntil(seconds: 10) { try listed().count == 1 })

@@ -1,5 +1,6 @@
 import Crypto
 import Policy
+import Service
 import Storage
 import Synchronization
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTP1
 import HTTPServer
 import Policy
+import Service
 import Storage
 import Synchronization
 
@@ -16,6 +17,9 @@ struct ModelRoutes {
     /// The service trains on two cores: past ten million parameters a model is refused.
     static let maxParameters = 10_000_000
     static let maxContext = 256
+    /// Kinds `/values` reads: one scalar per sequence (reward models) or per token (critics); preference models
+    /// score pairs (`/scores`).
+    static let valueKinds: Set<String> = ["reward_model", "critic"]
 
     func register(on router: inout Router) {
         let database = database, cache = cache
@@ -141,7 +145,7 @@ struct ModelRoutes {
         // reward models read it) and, for critics, per response token.
         router.post("/v1/models/:id/values", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             let record = try Self.record(request, database)
-            guard LoadedModel.valueKinds.contains(record.kind) else {
+            guard Self.valueKinds.contains(record.kind) else {
                 throw AppError(.unprocessableContent, code: "no_value_head", detail: "\(record.id) is a \(record.kind); values come from reward models and critics")
             }
             let body = try CreateBody.parse(request.body, maxItems: 256)

@@ -7,8 +7,6 @@ import Storage
 struct WorkerRoutes {
     let database: Database
     let auth: Authenticator
-    /// A pool whose heartbeat is older than this is taken for dead (its lease has lapsed too).
-    let staleAfter: TimeInterval
 
     struct WorkerBody: Encodable, Sendable {
         var id: String
@@ -33,10 +31,10 @@ struct WorkerRoutes {
     }
 
     func register(on router: inout Router) {
-        let database = database, staleAfter = staleAfter
+        let database = database
+        // A pool is listed while its last heartbeat is less than its own lease ago (it beats every third).
         router.get("/v1/workers", handler: auth.require(Roles.readers) { _, _ in
-            let since = Date(timeIntervalSinceNow: -staleAfter)
-            let workers = try database.read { try WorkerRepository.live(since: since, on: $0) }
+            let workers = try database.read { try WorkerRepository.live(on: $0) }
             return try JSONResponse.make(ListBody(items: workers.map(WorkerBody.init), nextPageToken: nil))
         })
     }

@@ -13,8 +13,12 @@ public struct WorkerRecord: Sendable, Equatable {
     public var heartbeatAt: Date
     /// The jobs it was running at its last heartbeat.
     public var currentJobs: [String]
+    /// The pool's own lease: it beats every third of it, so it is taken for dead once a whole lease
+    /// has passed since its last heartbeat.
+    public var lease: Duration
 
-    public init(id: String, host: String, pid: Int, kinds: [String], threads: Int, startedAt: Date, heartbeatAt: Date, currentJobs: [String]) {
+    public init(id: String, host: String, pid: Int, kinds: [String], threads: Int, startedAt: Date, heartbeatAt: Date, currentJobs: [String],
+                lease: Duration = .seconds(30)) {
         self.id = id
         self.host = host
         self.pid = pid
@@ -23,6 +27,12 @@ public struct WorkerRecord: Sendable, Equatable {
         self.startedAt = startedAt
         self.heartbeatAt = heartbeatAt
         self.currentJobs = currentJobs
+        self.lease = lease
+    }
+
+    var leaseMicros: Int64 {
+        let (seconds, attoseconds) = lease.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }
 
@@ -38,30 +48,33 @@ public enum WorkerRepository {
         guard updated.isEmpty else { return }
         try connection.query(
             """
-            INSERT INTO workers (id, host, pid, kinds, threads, started_at, heartbeat_at, current_jobs)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO workers (id, host, pid, kinds, threads, started_at, heartbeat_at, current_jobs, lease_micros)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             .text(worker.id), .text(worker.host), .integer(Int64(worker.pid)), .text(kinds), .integer(Int64(worker.threads)),
-            .integer(Timestamp.micros(worker.startedAt)), .integer(Timestamp.micros(worker.heartbeatAt)), .text(jobs))
+            .integer(Timestamp.micros(worker.startedAt)), .integer(Timestamp.micros(worker.heartbeatAt)), .text(jobs),
+            .integer(worker.leaseMicros))
     }
 
     public static func remove(id: String, on connection: any SQLConnection) throws {
         try connection.query("DELETE FROM workers WHERE id = ?", .text(id))
     }
 
-    /// Pools whose last heartbeat is at or after `since`, oldest first.
-    public static func live(since: Date, on connection: any SQLConnection) throws -> [WorkerRecord] {
-        try connection.query("SELECT * FROM workers WHERE heartbeat_at >= ? ORDER BY started_at, id", .integer(Timestamp.micros(since))).map { row in
+    /// Pools live at `now`: their last heartbeat is less than their own lease ago. Oldest first.
+    public static func live(now: Date = Date(), on connection: any SQLConnection) throws -> [WorkerRecord] {
+        try connection.query("SELECT * FROM workers WHERE heartbeat_at + lease_micros >= ? ORDER BY started_at, id",
+                             .integer(Timestamp.micros(now))).map { row in
             WorkerRecord(id: row["id"].string ?? "", host: row["host"].string ?? "", pid: row["pid"].int ?? 0,
                          kinds: decode(row["kinds"].string), threads: row["threads"].int ?? 0,
                          startedAt: Timestamp.date(row["started_at"]), heartbeatAt: Timestamp.date(row["heartbeat_at"]),
-                         currentJobs: decode(row["current_jobs"].string))
+                         currentJobs: decode(row["current_jobs"].string), lease: .microseconds(row["lease_micros"].int ?? 30_000_000))
         }
     }
 
-    /// Deletes rows of pools that have not beaten since `before` (they died without a clean stop).
-    public static func forget(before: Date, on connection: any SQLConnection) throws {
-        try connection.query("DELETE FROM workers WHERE heartbeat_at < ?", .integer(Timestamp.micros(before)))
+    /// Deletes rows of pools whose own lease has lapsed by `now` (they died without a clean stop); a pool
+    /// that was only slow re-registers at its next heartbeat. Called by every pool's clean stop.
+    public static func forget(now: Date = Date(), on connection: any SQLConnection) throws {
+        try connection.query("DELETE FROM workers WHERE heartbeat_at + lease_micros < ?", .integer(Timestamp.micros(now)))
     }
 
     private static func encode(_ list: [String]) -> String {

@@ -1,0 +1,20 @@
+/// What a pool reports of each job it handles, for metrics: a claim, then one outcome with the
+/// handler's duration.
+public struct JobEvent: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable, CaseIterable {
+        case claimed, succeeded, failed, retried, dead, cancelled, released
+        /// The lease was lost mid-job (another worker took it): nothing was recorded.
+        case leaseLost = "lease_lost"
+    }
+
+    public var kind: String
+    public var outcome: Outcome
+    /// Seconds the handler ran (0 for `claimed`).
+    public var seconds: Double
+
+    public init(kind: String, outcome: Outcome, seconds: Double) {
+        self.kind = kind
+        self.outcome = outcome
+        self.seconds = seconds
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+public import Jobs
+import Policy
+public import Storage
+
+/// The payload of a `score_shard` job: which model scores which items, and where the scores go.
+struct ScoreShardPayload: Codable, Sendable {
+    var batch: String
+    var index: Int
+    var modelID: String
+    var mode: ScoringMode
+    var items: [ScoringItem]
+}
+
+/// The handler of `score_shard` jobs: scores its items with the shared ``Scoring`` computation and
+/// stores the scores under the job's id (and announces them). Redone after a lapsed lease, it
+/// writes the same scores again: the computation depends on the model and the items alone.
+public struct ScoreShardJob: Sendable {
+    /// The job kind; workers take it when started with the `scoring` queue.
+    public static let kind = "score_shard"
+
+    let database: Database
+    let models: ScoringModelCache
+    let signal: ScoreSignal
+
+    public init(database: Database, models: ScoringModelCache, signal: ScoreSignal) {
+        self.database = database
+        self.models = models
+        self.signal = signal
+    }
+
+    public func execute(_ context: JobContext, worker: String) throws {
+        let payload: ScoreShardPayload
+        do {
+            payload = try JSONDecoder().decode(ScoreShardPayload.self, from: Data(context.job.payload.utf8))
+        } catch {
+            throw PolicyError("score_shard payload: \(error)")
+        }
+        try Self.testPause(context)
+        do {
+            guard let record = try database.read({ try ModelRepository.get(id: payload.modelID, on: $0) }) else {
+                throw ScoringError.modelMissing(payload.modelID)
+            }
+            let scores = try models.with(record, database: database) { model in
+                try Scoring.compute(model, mode: payload.mode, items: payload.items)
+            }
+            try context.checkCancellation()
+            let jobID = context.job.id
+            // The scores and the job's completion in one commit: a commit is most of a small shard's overhead. The
+            // pool's own completion then finds the job done and changes nothing. Without the lease (another worker
+            // redoes the shard) the scores are written all the same: they are the same scores.
+            try database.write { connection in
+                try ScoreShardRepository.put(jobID: jobID, batchID: payload.batch, index: payload.index, scores: scores,
+                                             worker: worker, on: connection)
+                try JobQueue.complete(id: jobID, owner: worker, on: connection)
+            }
+            signal.notify()
+        } catch let error as StorageError where error.code == .unavailable {
+            throw RetryableJobError("store: \(error)")
+        }
+    }
+
+    static let pauseFile = ProcessInfo.processInfo.environment["PREFLAB_TEST_SHARD_PAUSE_FILE"]
+
+    /// A test-only hook: while the file named by `PREFLAB_TEST_SHARD_PAUSE_FILE` exists, a claimed shard
+    /// waits before scoring, so a test can see which worker holds it and kill that worker mid-shard.
+    static func testPause(_ context: JobContext) throws {
+        guard let path = pauseFile else { return }
+        while FileManager.default.fileExists(atPath: path) {
+            try context.checkCancellation()
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+public import Alignment
+import Foundation
+import Jobs
+import Policy
+public import Storage
+
+/// Scores a large batch over the worker pools: splits it into shards of `shardSize` items, queues one
+/// `score_shard` job per shard in one transaction, waits for every shard's scores (woken by this
+/// process's pool or by PostgreSQL `NOTIFY`, polling as the fallback) until a deadline, and returns the
+/// scores in input order. A shard whose worker died is redone by another once its lease lapses; one
+/// that fails for good, or uses up its attempts, fails the whole request with ``ScoringError/shardFailed(job:error:)``.
+public final class ShardedScorer: Sendable {
+    public let database: Database
+    public let shardSize: Int
+    public let maxAttempts: Int
+    public let timeout: Duration
+    public let pollInterval: Duration
+    private let signal: ScoreSignal
+    private let wake: @Sendable () -> Void
+    private let listener: PostgresListener?
+
+    /// `wake` tells this process's pool that shards were queued (it claims at once instead of at its next poll).
+    public init(database: Database, signal: ScoreSignal, shardSize: Int = 64, maxAttempts: Int = 3, timeout: Duration = .seconds(120),
+                pollInterval: Duration = .milliseconds(250), wake: @escaping @Sendable () -> Void = {}) {
+        self.database = database
+        self.signal = signal
+        self.shardSize = max(1, shardSize)
+        self.maxAttempts = max(1, maxAttempts)
+        self.timeout = timeout
+        self.pollInterval = pollInterval
+        self.wake = wake
+        if case .postgres(let url) = database.location {
+            listener = PostgresListener(url: url, channel: ScoreShardRepository.channel) { signal.notify() }
+            listener?.start()
+        } else {
+            listener = nil
+        }
+    }
+
+    /// Stops listening for other processes' shards.
+    public func close() { listener?.stop() }
+
+    /// The scores of `items` under `model` (`mode` must be the model's, see ``ScoringMode/init(kind:)``), in input order.
+    public func score(model: ModelRecord, mode: ScoringMode, items: [ScoringItem]) throws -> [Double] {
+        guard !items.isEmpty else { return [] }
+        let batch = Identifier.make("scb")
+        let shards = stride(from: 0, to: items.count, by: shardSize).map { Array(items[$0..<min(items.count, $0 + shardSize)]) }
+        let payloads = try shards.enumerated().map { index, shard in
+            String(decoding: try JSONEncoder().encode(ScoreShardPayload(batch: batch, index: index, modelID: model.id, mode: mode, items: shard)),
+                   as: UTF8.self)
+        }
+        let prefix = batch + "."
+        let attempts = maxAttempts
+        try database.write { connection in
+            for (index, payload) in payloads.enumerated() {
+                _ = try JobQueue.enqueue(id: prefix + Self.pad(index), kind: ScoreShardJob.kind, payload: payload,
+                                         maxAttempts: attempts, on: connection)
+            }
+        }
+        wake()
+        let deadline = Date().addingTimeInterval(Self.seconds(timeout))
+        do {
+            let results = try waitForResults(batch: batch, prefix: prefix, count: shards.count, deadline: deadline)
+            try? database.write { connection in
+                try ScoreShardRepository.delete(batchID: batch, on: connection)
+                try JobQueue.delete(idPrefix: prefix, on: connection)
+            }
+            var scores: [Double] = []
+            scores.reserveCapacity(items.count)
+            for (index, shard) in shards.enumerated() {
+                guard let got = results[index], got.count == shard.count else {
+                    throw ScoringError.shardFailed(job: prefix + Self.pad(index), error: "stored scores do not match the shard")
+                }
+                scores += got
+            }
+            return scores
+        } catch {
+            // Nothing more is wanted of this batch: stop its shards and drop what was written.
+            try? database.write { connection in
+                try JobQueue.requestCancel(idPrefix: prefix, on: connection)
+                try ScoreShardRepository.delete(batchID: batch, on: connection)
+            }
+            throw error
+        }
+    }
+
+    private func waitForResults(batch: String, prefix: String, count: Int, deadline: Date) throws -> [Int: [Double]] {
+        var nextFailureCheck = Date()
+        while true {
+            let generation = signal.generation
+            let done = try database.read { try ScoreShardRepository.count(batchID: batch, on: $0) }
+            if done >= count {
+                return try database.read { try ScoreShardRepository.results(batchID: batch, on: $0) }.mapValues(\.scores)
+            }
+            let now = Date()
+            if now >= nextFailureCheck {
+                // A scan of the batch's jobs, so once per poll interval rather than at every shard written.
+                if let failed = try database.read({ try JobQueue.firstUnsuccessful(idPrefix: prefix, on: $0) }) {
+                    throw ScoringError.shardFailed(job: failed.id, error: failed.lastError ?? failed.status.rawValue)
+                }
+                nextFailureCheck = now.addingTimeInterval(Self.seconds(pollInterval))
+            }
+            if now >= deadline {
+                throw ScoringError.timedOut(seconds: Self.seconds(timeout), done: done, total: count)
+            }
+            signal.wait(after: generation, until: min(deadline, nextFailureCheck))
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func pad(_ index: Int) -> String {
+        let text = String(index)
+        return String(repeating: "0", count: max(0, 6 - text.count)) + text
+    }
+
+    /// This scorer as a ``RolloutScorer`` for the reward model `modelID`.
+    public func rolloutScorer(modelID: String) -> any RolloutScorer {
+        ShardedRolloutScorer(scorer: self, modelID: modelID)
+    }
+}
+
+/// Rewards of rollouts from a stored reward model, sharded over the worker pools.
+struct ShardedRolloutScorer: RolloutScorer {
+    let scorer: ShardedScorer
+    let modelID: String
+
+    func rewards(prompts: [String], responses: [String]) throws -> [Double] {
+        guard prompts.count == responses.count else { throw PolicyError("as many prompts as responses are needed") }
+        guard let model = try scorer.database.read({ try ModelRepository.get(id: modelID, on: $0) }) else {
+            throw ScoringError.modelMissing(modelID)
+        }
+        guard ScoringMode(kind: model.kind) == .rewards else { throw PolicyError("\(modelID) is a \(model.kind), not a reward_model") }
+        return try scorer.score(model: model, mode: .rewards, items: zip(prompts, responses).map { ScoringItem(prompt: $0, response: $1) })
+    }
+}
