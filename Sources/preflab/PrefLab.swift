@@ -91,7 +91,7 @@ struct Worker: ParsableCommand {
     @Option(help: "Jobs run at once, each on its own thread (PREFLAB_RUN_WORKERS; default 1).")
     var concurrency: Int?
 
-    @Option(help: "Queues to take jobs from, comma-separated: runs, scoring (default: both).")
+    @Option(help: "Queues to take jobs from, comma-separated: runs (runs, evaluations, webhook deliveries), scoring (score shards); default both.")
     var queues: String = "runs,scoring"
 
     @Option(help: "Serve Prometheus /metrics (this pool's jobs by kind and outcome, shard latency) on this port; 0 = any free port.")

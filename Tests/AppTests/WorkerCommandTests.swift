@@ -5,9 +5,10 @@ import Testing
 /// `preflab worker --queues` names queues, not job kinds; `--metrics-port` serves the pool's job counts.
 @Suite struct WorkerCommandTests {
     @Test func queuesMapToTheirJobKinds() throws {
-        #expect(try WorkerProcess.kinds(queues: "runs,scoring") == ["run", "score_shard"])
+        // The runs queue holds runs, evaluations and webhook deliveries; scoring holds shards.
+        #expect(try WorkerProcess.kinds(queues: "runs,scoring") == ["run", "evaluation", "webhook", "score_shard"])
         #expect(try WorkerProcess.kinds(queues: "scoring") == ["score_shard"])
-        #expect(try WorkerProcess.kinds(queues: " runs ") == ["run"])
+        #expect(try WorkerProcess.kinds(queues: " runs ") == ["run", "evaluation", "webhook"])
         #expect(throws: ConfigurationError("--queues: unknown queue judging; queues are runs, scoring")) {
             try WorkerProcess.kinds(queues: "scoring,judging")
         }
