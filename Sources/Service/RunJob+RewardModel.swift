@@ -52,6 +52,8 @@ extension RunJob {
     /// the winning votes; or, on a task, pairs of the task's candidate answers labelled by its oracle.
     func rewardExamples(_ spec: RewardModelRunSpec, seed: UInt64) throws -> [RewardExample] {
         switch spec.source {
+        case .prompts:
+            throw RunSpecError("task.kind", "a reward model learns from comparisons: a text task or a dataset filter")
         case .dataset(let selection):
             let preferences = try Self.preferences(selection.filter, database: environment.database)
             let examples = MajorityResolution.resolve(preferences).compactMap { pair -> RewardExample? in

@@ -19,9 +19,13 @@ extension RunJob {
         let resumeFile = try resume.map { try Safetensors(bytes: $0.data) }
         // A reward-model judge scores the rollouts of PPO, RLOO and GRPO, and PPO's critic starts as a copy of it (TRL).
         let rewardModel = try run.rewardModel.map { try RewardModelScorer(checkpoint: try checkpoint(of: $0, field: "judge")) }
+        // A remote judge judges pairs, and for PPO, RLOO and GRPO scores each response (reward protocol).
+        let remote = try run.judgeOptions.map { try RemoteJudge(url: run.judge, options: $0) }
+        let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (rewardModel.map { $0 as any RolloutScorer } ?? remote) : nil
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
-                                       scorer: rewardModel, valueModel: try rewardModel?.model())
-        let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context)
+                                       scorer: scorer, valueModel: try rewardModel?.model(), judge: remote)
+        let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context,
+                                   judge: remote)
         let outcome: TrainingOutcome
         do {
             outcome = try training.run(observer: observer)
@@ -83,6 +87,13 @@ extension RunJob {
             return .task(task)
         case .dataset(let s):
             selection = s
+        case .prompts(let dataset, let fraction, let until):
+            let prompts = try Self.prompts(dataset: dataset, until: until, database: environment.database)
+            guard !prompts.isEmpty else { throw RunSpecError("task.dataset", "dataset '\(dataset)' has no prompts") }
+            var sampling = SamplingParameters(temperature: 1, maxNewTokens: 64, stopAtEOS: true)
+            if let cap = run.training.sampling?.maxNewTokens, cap > 0 { sampling.maxNewTokens = cap }
+            return .prompts(PromptSet.split(name: "prompts:\(dataset)", prompts: prompts, evalFraction: fraction,
+                                            seed: run.training.seed, sampling: sampling))
         }
         let preferences = try Self.preferences(selection.filter, database: environment.database)
         let pairs = MajorityResolution.resolve(preferences).compactMap { pair -> TextPair? in
@@ -100,6 +111,18 @@ extension RunJob {
         return .examples(pairs.map {
             SFTExample(prompt: tokenizer.encode($0.prompt, bos: true), response: tokenizer.encode($0.chosen, eos: true))
         })
+    }
+
+    /// The texts of a prompt dataset's prompts created up to `until`, in creation order.
+    static func prompts(dataset: String, until: Date, database: Database) throws -> [String] {
+        var out: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try database.read { try PromptRepository.list(dataset: dataset, after: cursor, limit: 1000, on: $0) }
+            out += page.items.filter { $0.createdAt <= until }.map(\.text)
+            cursor = page.nextPageToken.flatMap(PageToken.decodeText)
+        } while cursor != nil
+        return out
     }
 
     /// Every preference the filter selects, page by page.
@@ -120,13 +143,23 @@ extension RunJob {
 final class RunObserver: TrainingObserver {
     let recorder: RunRecorder
     let context: JobContext
+    /// A remote judge whose calls since the last step join each step's metrics (`judge/calls`,
+    /// `judge/errors`, `judge/latency_ms`).
+    let judge: RemoteJudge?
 
-    init(recorder: RunRecorder, context: JobContext) {
+    init(recorder: RunRecorder, context: JobContext, judge: RemoteJudge? = nil) {
         self.recorder = recorder
         self.context = context
+        self.judge = judge
     }
 
     func record(step: Int, metrics: [String: Double]) throws {
+        var metrics = metrics
+        if let statistics = judge?.takeStatistics() {
+            metrics["judge/calls"] = Double(statistics.calls)
+            metrics["judge/errors"] = Double(statistics.errors)
+            metrics["judge/latency_ms"] = statistics.latencyMilliseconds
+        }
         try recorder.record(step: step, metrics: metrics)
     }
 

@@ -5,7 +5,8 @@ public import Storage
 /// Decoding validates: a request body and a stored payload go through the same checks, so what a worker
 /// runs is exactly what was accepted. Encoding writes the resolved form, which decodes to the same spec.
 extension RunSpec: Codable {
-    static let fields: Set<String> = ["version", "name", "algorithm", "model", "reference", "task", "dataset", "judge", "hyperparameters", "seed"]
+    static let fields: Set<String> = ["version", "name", "algorithm", "model", "reference", "task", "dataset", "judge", "judge_options",
+                                      "hyperparameters", "seed"]
 
     /// Decodes and validates a request body or a stored payload; every error names its field.
     public static func decode(_ bytes: [UInt8]) throws(RunSpecError) -> RunSpec {
@@ -51,7 +52,7 @@ extension RunSpec: Codable {
         }
         let kind = try task.map { task throws(RunSpecError) -> String in
             let kind = try task.requiredString("kind", maxLength: 64)
-            guard ["tabular", "text"].contains(kind) else { throw RunSpecError("task.kind", "must be one of tabular, text") }
+            guard ["tabular", "text", "prompts"].contains(kind) else { throw RunSpecError("task.kind", "must be one of tabular, text, prompts") }
             return kind
         }
         if let task, kind == "tabular" {
@@ -63,6 +64,7 @@ extension RunSpec: Codable {
             }
             job = .tabular(try TabularRunSpec(algorithm: algorithm, task: task, hyperparameters: hyper))
         } else if let scoring = RewardModelRunSpec.algorithms[algorithm] {
+            if kind == "prompts" { throw RunSpecError("task.kind", "a \(algorithm) learns from comparisons: a text task or a dataset filter") }
             job = .rewardModel(try RewardModelRunSpec(body, scoring: scoring, task: task, hyperparameters: hyper))
         } else {
             job = .training(try TrainingRunSpec(body, algorithm: algorithm, task: task, hyperparameters: hyper, seed: seed))
@@ -91,6 +93,7 @@ extension RunSpec: Codable {
             try Self.encode(r.source, into: &out)
         case .training(let t):
             try out.encode(t.judge, forKey: AnyKey("judge"))
+            try out.encodeIfPresent(t.judgeOptions, forKey: AnyKey("judge_options"))
             try out.encodeIfPresent(t.model, forKey: AnyKey("model"))
             try out.encodeIfPresent(t.reference, forKey: AnyKey("reference"))
             try out.encode(t.training.hyperparameters, forKey: AnyKey("hyperparameters"))
@@ -104,6 +107,12 @@ extension RunSpec: Codable {
                 var task = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("task"))
                 try task.encode("text", forKey: AnyKey("kind"))
                 try task.encode(name, forKey: AnyKey("name"))
+            case .prompts(let dataset, let evalFraction, let until):
+                var task = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("task"))
+                try task.encode("prompts", forKey: AnyKey("kind"))
+                try task.encode(dataset, forKey: AnyKey("dataset"))
+                try task.encode(evalFraction, forKey: AnyKey("eval_fraction"))
+                try task.encode(ISO8601Time.string(until), forKey: AnyKey("until"))
             case .dataset(let selection):
                 var dataset = out.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("dataset"))
                 try dataset.encodeIfPresent(selection.dataset, forKey: AnyKey("dataset"))
@@ -160,14 +169,20 @@ extension TrainingRunSpec {
     /// `judge`, `algorithm`, `model`, `reference` or `hyperparameters.<key>`.
     init(_ body: SpecObject, algorithm: String, task: SpecObject?, hyperparameters: SpecObject?, seed: Int) throws(RunSpecError) {
         let values = try hyperparameters?.hyperparameters() ?? [:]
-        let builtIn = try Self.builtInTask(task)
+        let prompts = try Self.promptSource(task)
+        let builtIn = prompts == nil ? try Self.builtInTask(task) : nil
         do {
             training = try TrainingSpec(algorithm: algorithm, hyperparameters: values, seed: UInt64(seed), task: builtIn)
         } catch {
             throw RunSpecError(error.field, error.message)
         }
-        (source, self.judge) = try Self.source(body, task: builtIn, online: training.algorithm.isOnline, algorithm: algorithm,
-                                               rewards: training.algorithm.usesRewards)
+        if let prompts {
+            (source, judge, judgeOptions) = try Self.promptJudge(body, source: prompts, algorithm: training.algorithm)
+        } else {
+            if body.has("judge_options") { throw RunSpecError("judge_options", "only a remote (http:// or https://) judge takes options") }
+            (source, self.judge) = try Self.source(body, task: builtIn, online: training.algorithm.isOnline, algorithm: algorithm,
+                                                   rewards: training.algorithm.usesRewards)
+        }
         model = try body.string("model", maxLength: 64)
         if training.algorithm == .sft, body.has("reference") {
             throw RunSpecError("reference", "sft takes no reference: it learns from examples alone")
@@ -187,6 +202,50 @@ extension TrainingRunSpec {
 
     /// The stored reward model that scores this run's rollouts, if its judge is one.
     public var rewardModel: String? { Self.rewardModelID(judge) }
+
+    /// `{"kind": "prompts", "dataset", "eval_fraction"?, "until"?}`, or nil for another kind.
+    static func promptSource(_ task: SpecObject?) throws(RunSpecError) -> Source? {
+        guard let task, try task.string("kind", maxLength: 64) == "prompts" else { return nil }
+        try task.rejectUnknown(["kind", "dataset", "eval_fraction", "until"])
+        let dataset = try task.requiredString("dataset", maxLength: 200)
+        let fraction = try task.decode(Double.self, "eval_fraction", what: "a number") ?? 0.1
+        guard fraction.isFinite, (0...0.5).contains(fraction) else { throw RunSpecError("task.eval_fraction", "must be from 0 to 0.5") }
+        let until = try task.string("until", maxLength: 40).map { text throws(RunSpecError) -> Date in
+            guard let date = RFC3339.parse(text) else { throw RunSpecError("task.until", "must be an RFC 3339 time") }
+            return date
+        } ?? Date()
+        // To the microsecond, as stored: the resolved spec then reads back equal.
+        return .prompts(dataset: dataset, evalFraction: fraction, until: Timestamp.date(Timestamp.micros(until)))
+    }
+
+    /// The judge of a run on stored prompts: a remote judge (`http(s)://`, with `judge_options`) for every
+    /// algorithm but SFT, or for PPO, RLOO and GRPO a stored reward model. The remote judge of those three
+    /// must speak the reward protocol (they need a scalar per response).
+    static func promptJudge(_ body: SpecObject, source: Source, algorithm: TrainingAlgorithm) throws(RunSpecError)
+        -> (Source, String, RemoteJudgeOptions?) {
+        guard algorithm != .sft else { throw RunSpecError("task.kind", "sft learns from examples: a text task or a dataset filter") }
+        guard !body.has("dataset") else { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
+        guard let judge = try body.string("judge", maxLength: 2000) else {
+            throw RunSpecError("judge", "a run on stored prompts needs a judge: an http:// or https:// URL\(algorithm.usesRewards ? " or reward_model:<model id>" : "")")
+        }
+        if algorithm.usesRewards, let id = rewardModelID(judge) {
+            guard !id.isEmpty, id.count <= 64 else { throw RunSpecError("judge", "reward_model:<id> needs the id of a stored reward model") }
+            if body.has("judge_options") { throw RunSpecError("judge_options", "only a remote (http:// or https://) judge takes options") }
+            return (source, judge, nil)
+        }
+        guard judge.hasPrefix("http://") || judge.hasPrefix("https://") else {
+            throw RunSpecError("judge", "judge '\(judge)' is not available on stored prompts: use an http:// or https:// judge\(algorithm.usesRewards ? " or reward_model:<model id>" : "")")
+        }
+        var options = RemoteJudgeOptions()
+        if body.has("judge_options") {
+            guard let nested = try body.object("judge_options") else { throw RunSpecError("judge_options", "must be an object") }
+            options = try RemoteJudgeOptions(reading: nested)
+        }
+        if algorithm.usesRewards, options.protocol != .reward {
+            throw RunSpecError("judge_options.protocol", "\(algorithm.rawValue) needs a reward per response: the reward protocol")
+        }
+        return (source, judge, options)
+    }
 
     /// The built-in task named by `task`, if any (`task.name` must name one).
     static func builtInTask(_ task: SpecObject?) throws(RunSpecError) -> (any TextTask)? {

@@ -24,6 +24,11 @@ extension RunSpec {
                 throw RunSpecError(field, "model and reference must share one architecture")
             }
             architecture = record.architecture
+            if case .training(let run) = job, case .prompts(let dataset, _, let until) = run.source,
+               let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
+                try Self.checkPrompts(dataset: dataset, until: until, context: config.context,
+                                      responseBudget: max(run.training.sampling?.maxNewTokens ?? 0, 1), model: id, field: field, on: connection)
+            }
             if case .training(let run) = job, let task = run.task,
                let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
                 let needed = task.contextNeeded(for: run.training)
@@ -44,5 +49,25 @@ extension RunSpec {
                 }
             }
         }
+    }
+
+    /// A run on stored prompts needs prompts, each fitting the model's context with at least
+    /// `responseBudget` tokens to answer in (the response is cut at the context otherwise).
+    static func checkPrompts(dataset: String, until: Date, context: Int, responseBudget: Int, model: String, field: String,
+                             on connection: any SQLConnection) throws {
+        var cursor: String?
+        var count = 0
+        repeat {
+            let page = try PromptRepository.list(dataset: dataset, after: cursor, limit: 1000, on: connection)
+            for prompt in page.items where prompt.createdAt <= until {
+                count += 1
+                let tokens = ByteTokenizer().encode(prompt.text, bos: true).count
+                guard tokens + responseBudget <= context else {
+                    throw RunSpecError("task.dataset", "prompt \(prompt.id) has \(tokens) tokens; \(field) \(model) has a context of \(context), which leaves no room for a \(responseBudget)-token response")
+                }
+            }
+            cursor = page.nextPageToken.flatMap(PageToken.decodeText)
+        } while cursor != nil
+        guard count > 0 else { throw RunSpecError("task.dataset", "dataset '\(dataset)' has no prompts") }
     }
 }

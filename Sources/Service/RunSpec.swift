@@ -119,7 +119,13 @@ public struct TrainingRunSpec: Sendable, Equatable {
         case task(String)
         /// Stored human preferences.
         case dataset(DatasetSelection)
+        /// A stored prompt dataset (prompts created up to `until`, fixed at `POST`), split train/eval by
+        /// `evalFraction` with the run's seed; judged by the run's judge.
+        case prompts(dataset: String, evalFraction: Double, until: Date)
     }
+
+    /// How a remote (`http(s)://`) judge is called; nil for other judges.
+    public var judgeOptions: RemoteJudgeOptions?
 
     /// The built-in task, when the run has one.
     public var task: (any TextTask)? {

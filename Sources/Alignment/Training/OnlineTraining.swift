@@ -59,8 +59,8 @@ extension TrainingRun {
     }
 
     /// This phase's prompts: `prompts_per_iteration` training prompts drawn with replacement.
-    func phasePrompts(_ task: any TextTask, phaseIndex: Int) -> [String] {
-        let all = task.trainPrompts
+    func phasePrompts(_ set: PromptSet, phaseIndex: Int) -> [String] {
+        let all = set.trainPrompts
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, phaseIndex))
         return (0..<(spec.schedule?.promptsPerIteration ?? 0)).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
     }
@@ -68,21 +68,23 @@ extension TrainingRun {
     /// The regression data of one phase, sampled from the phase's opponent (π_t; π_{k+½} in Nash-MP's
     /// second phase) with frozen log-probs cached.
     func onlinePairs(phaseIndex: Int, phase: Int) throws -> [PairRecord] {
-        guard let task else { throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task") }
+        guard let set = promptSet, let judge = pairJudge else {
+            throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task or a prompt dataset with a judge")
+        }
         guard let sampler = phase == 1 ? half : anchor else {
             throw TrainingSpecError(field: "resume", message: "checkpoint lacks the frozen iterate of its phase")
         }
-        let prompts = phasePrompts(task, phaseIndex: phaseIndex)
+        let prompts = phasePrompts(set, phaseIndex: phaseIndex)
         let k = samplesPerPrompt
         var records: [PairRecord]
         if spec.algorithm == .sppo {
-            records = try sppoPairs(task: task, sampler: sampler, prompts: prompts, k: k, phaseIndex: phaseIndex)
+            records = try sppoPairs(set: set, judge: judge, sampler: sampler, prompts: prompts, k: k, phaseIndex: phaseIndex)
             phaseMetrics = [
                 "sppo/win_rate_chosen": mean(records.map(\.winChosen)),
                 "sppo/win_rate_rejected": mean(records.map(\.winRejected)),
             ]
         } else {
-            records = try labelledPairs(task: task, sampler: sampler, prompts: prompts, samplesPerPrompt: k, phase: phaseIndex + 1)
+            records = try labelledPairs(set: set, judge: judge, sampler: sampler, prompts: prompts, samplesPerPrompt: k, phase: phaseIndex + 1)
             phaseMetrics = [:]
         }
         phaseMetrics["data/pairs"] = Double(records.count)
@@ -92,12 +94,12 @@ extension TrainingRun {
 
     /// SPPO's data step: K samples per prompt from π_t, win rates `P̂(y ≻ π_t)` from the oracle's K×K matrix
     /// (diagonal ½ included), and the (best, worst) pair with their win rates (uclaml/SPPO `compute_prob.py`).
-    func sppoPairs(task: any TextTask, sampler: GPT, prompts: [String], k: Int, phaseIndex: Int) throws -> [PairRecord] {
-        let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(task),
+    func sppoPairs(set: PromptSet, judge: any BatchJudge, sampler: GPT, prompts: [String], k: Int, phaseIndex: Int) throws -> [PairRecord] {
+        let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(set.sampling),
                                            seed: Seeds.derive(spec.seed, Seeds.dataset, phaseIndex + 1))
-        let oracle = task.oracle
+        let allRates = try Self.winRates(judge, prompts: prompts, responses: rollouts.map { $0.map(\.text) })
         return prompts.enumerated().map { i, prompt in
-            let rates = oracle.winRates(prompt: prompt, responses: rollouts[i].map(\.text))
+            let rates = allRates[i]
             // First index on ties, as numpy's argmax/argmin.
             var best = 0, worst = 0
             for j in rates.indices {
@@ -106,6 +108,37 @@ extension TrainingRun {
             }
             return PairRecord(prompt: prompt, chosen: rollouts[i][best].tokens, rejected: rollouts[i][worst].tokens,
                               winChosen: rates[best], winRejected: rates[worst])
+        }
+    }
+
+    /// `P̂(y_i ≻ π)` per prompt from one batched call for every pair i < j of its K samples: row means of the
+    /// K×K matrix including the diagonal's ½, summed in the same order as ``PairwiseJudge/winRates(prompt:responses:)``.
+    static func winRates(_ judge: any BatchJudge, prompts: [String], responses: [[String]]) throws -> [[Double]] {
+        var ps: [String] = [], a: [String] = [], b: [String] = []
+        for (prompt, ys) in zip(prompts, responses) {
+            for i in ys.indices {
+                for j in ys.indices where j > i {
+                    ps.append(prompt)
+                    a.append(ys[i])
+                    b.append(ys[j])
+                }
+            }
+        }
+        let p = try judge.probabilities(prompts: ps, a: a, b: b)
+        guard p.count == ps.count else { throw TrainingSpecError(field: "judge", message: "\(p.count) verdicts for \(ps.count) pairs") }
+        var next = 0
+        return responses.map { ys in
+            let k = ys.count
+            var rates = [Double](repeating: 0, count: k)
+            for i in 0..<k {
+                for j in 0..<k where j > i {
+                    rates[i] += p[next]
+                    rates[j] += 1 - p[next]
+                    next += 1
+                }
+                rates[i] += 0.5
+            }
+            return k > 0 ? rates.map { $0 / Double(k) } : []
         }
     }
 }

@@ -24,10 +24,11 @@ extension TrainingRun {
             records = stored.map {
                 PairRecord(prompt: $0.prompt, chosen: tok.encode($0.chosen, eos: true), rejected: tok.encode($0.rejected, eos: true))
             }
-        case .task(let task):
+        case .task, .prompts:
             guard let reference else { throw TrainingSpecError(field: "reference", message: "dpo needs a reference policy") }
             guard case .dpo(let dpo) = spec.method else { throw TrainingSpecError(field: "algorithm", message: "only dpo samples an offline dataset") }
-            records = try labelledPairs(task: task, sampler: reference, prompts: task.trainPrompts,
+            guard let set = promptSet, let judge = pairJudge else { throw TrainingSpecError(field: "judge", message: "dpo on prompts needs a judge") }
+            records = try labelledPairs(set: set, judge: judge, sampler: reference, prompts: set.trainPrompts,
                                         samplesPerPrompt: 2 * dpo.pairsPerPrompt, phase: 0)
         case .examples:
             throw TrainingSpecError(field: "data", message: "dpo needs preference pairs or a task")
@@ -42,16 +43,29 @@ extension TrainingRun {
     /// Consecutive samples of `sampler` paired and labelled with the oracle (Bernoulli with P(y ≻ y')),
     /// the data of offline DPO-from-task, INPO and Nash-MP regression. Identical sequences carry no
     /// gradient (h ≡ 0 and the two log-prob derivatives cancel), so they are dropped.
-    func labelledPairs(task: any TextTask, sampler: GPT, prompts: [String], samplesPerPrompt k: Int, phase: Int) throws -> [PairRecord] {
-        let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(task),
+    func labelledPairs(set: PromptSet, judge: any BatchJudge, sampler: GPT, prompts: [String], samplesPerPrompt k: Int,
+                       phase: Int) throws -> [PairRecord] {
+        let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(set.sampling),
                                            seed: Seeds.derive(spec.seed, Seeds.dataset, phase))
+        var ps: [String] = [], a: [String] = [], b: [String] = []
+        for (i, prompt) in prompts.enumerated() {
+            for j in stride(from: 0, to: k - 1, by: 2) {
+                ps.append(prompt)
+                a.append(rollouts[i][j].text)
+                b.append(rollouts[i][j + 1].text)
+            }
+        }
+        let p = try judge.probabilities(prompts: ps, a: a, b: b)
+        guard p.count == ps.count else { throw TrainingSpecError(field: "judge", message: "\(p.count) verdicts for \(ps.count) pairs") }
+        // One Bernoulli draw per pair, in order (identical pairs too), as the per-pair oracle call drew them.
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.labels, phase))
-        let oracle = task.oracle
         var records: [PairRecord] = []
+        var next = 0
         for (i, prompt) in prompts.enumerated() {
             for j in stride(from: 0, to: k - 1, by: 2) {
                 let a = rollouts[i][j], b = rollouts[i][j + 1]
-                let aWins = oracle.prefersFirst(prompt: prompt, a: a.text, b: b.text, rng: &rng)
+                let aWins = rng.nextDouble() < p[next]
+                next += 1
                 if a.tokens == b.tokens { continue }
                 let (w, l) = aWins ? (a, b) : (b, a)
                 records.append(PairRecord(prompt: prompt, chosen: w.tokens, rejected: l.tokens))
@@ -155,7 +169,7 @@ extension TrainingRun {
         switch data {
         case .examples(let e): examples = e
         case .task(let t): examples = t.sftExamples
-        case .pairs: throw TrainingSpecError(field: "data", message: "sft needs examples or a task")
+        case .pairs, .prompts: throw TrainingSpecError(field: "data", message: "sft needs examples or a task")
         }
         let picks = batchIndices(step: s, count: examples.count).map { examples[$0] }
         let lp = try policy.sequenceLogProbs(try SequenceBatch(prompts: picks.map(\.prompt), responses: picks.map(\.response)))

@@ -14,11 +14,13 @@ extension TrainingRun {
     /// of πθ and π_ref; Nash-MP: π_k, then π_{k+½}), P̂ = oracle probability, per-token surrogate gradients.
     /// Fresh samples every step, so the frozen log-probs are computed for this step's samples only.
     func policyGradientStep(_ s: Int, phase: Int) throws -> [String: Double] {
-        guard let task, let reference else { throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task") }
-        let all = task.trainPrompts
+        guard let set = promptSet, let judge = pairJudge, let reference else {
+            throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task or a prompt dataset with a judge")
+        }
+        let all = set.trainPrompts
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, s))
         let prompts = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
-        let params = samplingParameters(task)
+        let params = samplingParameters(set.sampling)
         let ys = try Rollouts.sample(policy, prompts: prompts, count: 1, parameters: params,
                                      seed: Seeds.derive(spec.seed, Seeds.sampling, s)).map { $0[0] }
         let opponentSeed = Seeds.derive(spec.seed, Seeds.opponent, s)
@@ -32,8 +34,8 @@ extension TrainingRun {
             }
             opponents = try Rollouts.sample(opponent, prompts: prompts, count: 1, parameters: params, seed: opponentSeed).map { $0[0] }
         }
-        let oracle = task.oracle
-        let preference = prompts.indices.map { oracle.probability(prompt: prompts[$0], a: ys[$0].text, b: opponents[$0].text) }
+        let preference = try judge.probabilities(prompts: prompts, a: ys.map(\.text), b: opponents.map(\.text))
+        guard preference.count == prompts.count else { throw TrainingSpecError(field: "judge", message: "\(preference.count) verdicts for \(prompts.count) pairs") }
         let responses = ys.map(\.tokens)
         let refTokens = try Rollouts.logProbs(reference, prompts: prompts, responses: responses).perToken
         let anchorTokens = try anchor.map { try Rollouts.logProbs($0, prompts: prompts, responses: responses).perToken }

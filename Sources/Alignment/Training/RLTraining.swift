@@ -50,13 +50,15 @@ extension TrainingRun {
     /// Everything is a function of the weights at the step's start and of (seed, step), so a run resumed
     /// from the checkpoint of step s − 1 repeats step s exactly.
     func rlStep(_ s: Int) throws -> [String: Double] {
-        guard let task, let reference, let scorer else { throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task and a judge") }
+        guard let set = promptSet, let reference, let scorer else {
+            throw TrainingSpecError(field: "task", message: "\(spec.algorithm.rawValue) needs a task or a prompt dataset, and a judge")
+        }
         let settings = RLSettings(spec.method)
-        let all = task.trainPrompts
+        let all = set.trainPrompts
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, s))
         let distinct = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
         let rollouts = try Rollouts.sample(policy, prompts: distinct, count: settings.samplesPerPrompt,
-                                           parameters: samplingParameters(task), seed: Seeds.derive(spec.seed, Seeds.sampling, s)).flatMap { $0 }
+                                           parameters: samplingParameters(set.sampling), seed: Seeds.derive(spec.seed, Seeds.sampling, s)).flatMap { $0 }
         let prompts = distinct.flatMap { Array(repeating: $0, count: settings.samplesPerPrompt) }
         let responses = rollouts.map(\.tokens)
         var scores = try scorer.rewards(prompts: prompts, responses: rollouts.map(\.text))

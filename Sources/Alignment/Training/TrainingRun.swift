@@ -19,6 +19,9 @@ public struct TextPair: Sendable, Equatable {
 /// judge); SFT takes examples or the task's own recipe.
 public enum TrainingData: Sendable {
     case task(any TextTask)
+    /// The researcher's own prompts: online algorithms and offline DPO sample from them, and the run's
+    /// judge (given to ``TrainingRun``) judges.
+    case prompts(PromptSet)
     case pairs([TextPair])
     case examples([SFTExample])
 }
@@ -80,6 +83,8 @@ public final class TrainingRun {
     let scorer: (any RolloutScorer)?
     /// PPO's value model, trained with the policy and checkpointed with it.
     let critic: Critic?
+    /// The pairwise judge of online algorithms and of DPO's sampled pairs, when it is not the task's oracle.
+    let judge: (any BatchJudge)?
 
     /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
     /// pairwise dataset, ...), and restores the state of `resumeFrom` if given. The spec is used as given:
@@ -91,10 +96,17 @@ public final class TrainingRun {
     /// reward model), by default from the starting policy's weights with a fresh head; both are copied.
     public init(spec: TrainingSpec, policy: GPT, reference: GPT?, data: TrainingData,
                 resumeFrom: Safetensors? = nil, scorer: (any RolloutScorer)? = nil,
-                valueModel: (trunk: GPT, head: ValueHead)? = nil) throws(TrainingSpecError) {
+                valueModel: (trunk: GPT, head: ValueHead)? = nil, judge: (any BatchJudge)? = nil) throws(TrainingSpecError) {
         self.spec = spec
         self.policy = policy
         self.data = data
+        self.judge = judge
+        if case .prompts = data, judge == nil, !spec.algorithm.usesRewards {
+            throw TrainingSpecError(field: "judge", message: "\(spec.algorithm.rawValue) on a prompt dataset needs a judge")
+        }
+        if case .prompts = data, spec.algorithm == .sft {
+            throw TrainingSpecError(field: "task", message: "sft trains on examples or a task, not bare prompts")
+        }
         policy.requiresGradients = true
         if spec.algorithm.usesRewards {
             if let scorer {
@@ -192,9 +204,37 @@ public final class TrainingRun {
         return nil
     }
 
-    /// Win rate vs the reference, exploitability and KL on the task's eval prompts (empty without a task).
+    /// The prompts and sampling of the run's data: the task's, or the prompt dataset's.
+    var promptSet: PromptSet? {
+        switch data {
+        case .task(let t): PromptSet(name: t.name, trainPrompts: t.trainPrompts, evalPrompts: t.evalPrompts, sampling: t.sampling)
+        case .prompts(let set): set
+        case .pairs, .examples: nil
+        }
+    }
+
+    /// Who judges sampled pairs: the run's judge, else the task's oracle.
+    var pairJudge: (any BatchJudge)? {
+        judge ?? task.map { OracleJudge($0.oracle) }
+    }
+
+    /// Win rate vs the reference, exploitability and KL on the task's eval prompts; on a prompt dataset,
+    /// the judge's win rate (bootstrap over prompts, docs/ALGORITHMS.md §9.1), KL, and mean judged rewards.
     func finalEvaluation() throws -> [String: Double] {
         let samples = spec.optimizer.evalSamples
+        if case .prompts(let set) = data, let reference, samples > 0, !set.evalPrompts.isEmpty {
+            guard let evaluator = judge ?? (scorer as? any BatchJudge) else { return [:] }
+            let report = try PairEvaluation(samplesPerPrompt: samples, sampling: samplingParameters(set.sampling),
+                                            seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
+                .run(model: policy, baseline: reference, prompts: set.evalPrompts, judge: evaluator)
+            var summary = ["eval/win_rate": report.winRate, "eval/win_rate_low": report.low, "eval/win_rate_high": report.high,
+                           "eval/kl": report.kl]
+            if let mine = report.modelMeanReward, let theirs = report.baselineMeanReward {
+                summary["eval/reward"] = mine
+                summary["eval/reference_reward"] = theirs
+            }
+            return summary
+        }
         guard let task, let reference, samples > 0 else { return [:] }
         var summary = try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
                                              seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
@@ -236,9 +276,9 @@ public final class TrainingRun {
         return (0..<spec.optimizer.batchSize).map { _ in Int(rng.next() % UInt64(max(count, 1))) }
     }
 
-    /// Sampling parameters of online data: the task's, with the run's temperature and token cap.
-    func samplingParameters(_ task: any TextTask) -> SamplingParameters {
-        var p = task.sampling
+    /// Sampling parameters of online data: the task's (or prompt set's), with the run's temperature and token cap.
+    func samplingParameters(_ base: SamplingParameters) -> SamplingParameters {
+        var p = base
         guard let sampling = spec.sampling else { return p }
         p.temperature = Float(sampling.temperature)
         if sampling.maxNewTokens > 0 { p.maxNewTokens = sampling.maxNewTokens }

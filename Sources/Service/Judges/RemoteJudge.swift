@@ -1,3 +1,4 @@
+public import Alignment
 import Dispatch
 import Foundation
 import HTTPClient
@@ -207,3 +208,6 @@ struct PairwiseRequest: Encodable {
 struct PairwiseReply: Decodable {
     var probabilities: [Double]
 }
+
+/// A reward-protocol remote judge scores PPO, RLOO and GRPO rollouts.
+extension RemoteJudge: RolloutScorer {}
