@@ -22,8 +22,13 @@ extension RunJob {
         // A remote judge judges pairs, and for PPO, RLOO and GRPO scores each response (reward protocol).
         let remote = try run.judgeOptions.map { try RemoteJudge(url: run.judge, options: $0) }
         let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (rewardModel.map { $0 as any RolloutScorer } ?? remote) : nil
+        // A stored reward or preference model judges the pairs of the pairwise methods.
+        let modelJudge = try run.judgeModel.flatMap { judge -> ModelJudge? in
+            spec.algorithm.usesRewards ? nil : try ModelJudge(checkpoint: try checkpoint(of: judge.id, field: "judge"), kind: judge.kind.rawValue)
+        }
+        let judge: (any BatchJudge)? = remote ?? modelJudge
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
-                                       scorer: scorer, valueModel: try rewardModel?.model(), judge: remote)
+                                       scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context,
                                    judge: remote)
         let outcome: TrainingOutcome

@@ -203,6 +203,16 @@ extension TrainingRunSpec {
     /// The stored reward model that scores this run's rollouts, if its judge is one.
     public var rewardModel: String? { Self.rewardModelID(judge) }
 
+    /// A `reward_model:<id>` or `preference_model:<id>` judge: the model's kind and id.
+    static func judgeModel(_ judge: String) -> (kind: ModelKind, id: String)? {
+        if let id = rewardModelID(judge) { return (.rewardModel, id) }
+        if judge.hasPrefix("preference_model:") { return (.preferenceModel, String(judge.dropFirst("preference_model:".count))) }
+        return nil
+    }
+
+    /// The stored model that judges this run's pairs or scores its rollouts, if its judge is one.
+    public var judgeModel: (kind: ModelKind, id: String)? { Self.judgeModel(judge) }
+
     /// `{"kind": "prompts", "dataset", "eval_fraction"?, "until"?}`, or nil for another kind.
     static func promptSource(_ task: SpecObject?) throws(RunSpecError) -> Source? {
         guard let task, try task.string("kind", maxLength: 64) == "prompts" else { return nil }
@@ -228,13 +238,13 @@ extension TrainingRunSpec {
         guard let judge = try body.string("judge", maxLength: 2000) else {
             throw RunSpecError("judge", "a run on stored prompts needs a judge: an http:// or https:// URL\(algorithm.usesRewards ? " or reward_model:<model id>" : "")")
         }
-        if algorithm.usesRewards, let id = rewardModelID(judge) {
-            guard !id.isEmpty, id.count <= 64 else { throw RunSpecError("judge", "reward_model:<id> needs the id of a stored reward model") }
+        if let (kind, id) = judgeModel(judge), !algorithm.usesRewards || kind == .rewardModel {
+            guard !id.isEmpty, id.count <= 64 else { throw RunSpecError("judge", "\(kind.rawValue):<id> needs the id of a stored \(kind.rawValue)") }
             if body.has("judge_options") { throw RunSpecError("judge_options", "only a remote (http:// or https://) judge takes options") }
             return (source, judge, nil)
         }
         guard judge.hasPrefix("http://") || judge.hasPrefix("https://") else {
-            throw RunSpecError("judge", "judge '\(judge)' is not available on stored prompts: use an http:// or https:// judge\(algorithm.usesRewards ? " or reward_model:<model id>" : "")")
+            throw RunSpecError("judge", "judge '\(judge)' is not available on stored prompts: use an http:// or https:// judge or reward_model:<id>\(algorithm.usesRewards ? "" : " or preference_model:<id>")")
         }
         var options = RemoteJudgeOptions()
         if body.has("judge_options") {
@@ -279,13 +289,21 @@ extension TrainingRunSpec {
             }
             return (.task(task.name), oracle)
         }
+        if let task, let judge, let (_, id) = judgeModel(judge), online || algorithm == "dpo" {
+            // A stored reward or preference model judges the pairs of a task's samples instead of its oracle.
+            if body.has("dataset") { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
+            guard !id.isEmpty, id.count <= 64 else { throw RunSpecError("judge", "\(judge.prefix { $0 != ":" }):<id> needs the id of a stored model") }
+            return (.task(task.name), judge)
+        }
         if let judge, futureJudges.contains(where: { judge.hasPrefix($0) }) {
-            throw RunSpecError("judge", "judge '\(judge)' is not available yet: this server judges with oracle:<task> (text tasks) and preferences (stored human judgements)")
+            throw RunSpecError("judge", "judge '\(judge)' is not available here: a task's runs are judged by oracle:<task>, reward_model:<id> or preference_model:<id>; stored prompts by an http(s):// judge; stored preferences by themselves")
         }
         if let task {
             if body.has("dataset") { throw RunSpecError("dataset", "a run learns from a task or from a dataset, not both") }
             let oracle = "oracle:\(task.name)"
-            if let judge, judge != oracle { throw RunSpecError("judge", "a run on task '\(task.name)' is judged by '\(oracle)'") }
+            if let judge, judge != oracle {
+                throw RunSpecError("judge", "a run on task '\(task.name)' is judged by '\(oracle)'\(online || algorithm == "dpo" ? ", reward_model:<id> or preference_model:<id>" : "")")
+            }
             return (.task(task.name), oracle)
         }
         guard let filter = try body.object("dataset") else { throw RunSpecError("dataset", "must be an object") }

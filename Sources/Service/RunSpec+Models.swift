@@ -37,15 +37,17 @@ extension RunSpec {
                 }
             }
         }
-        if case .training(let run) = job, let id = run.rewardModel {
+        if case .training(let run) = job, let (kind, id) = run.judgeModel {
             guard let record = try ModelRepository.get(id: id, on: connection) else { throw MissingReference(field: "judge", id: id) }
-            guard record.kind == ModelKind.rewardModel.rawValue else {
-                throw RunSpecError("judge", "\(id) is a \(record.kind); reward_model:<id> names a model of kind reward_model")
+            guard record.kind == kind.rawValue else {
+                throw RunSpecError("judge", "\(id) is a \(record.kind); \(kind.rawValue):<id> names a model of kind \(kind.rawValue)")
             }
             if let task = run.task, let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(record.architecture.utf8)) {
-                let needed = task.contextNeeded(for: run.training)
-                guard config.context >= needed else {
-                    throw RunSpecError("judge", "reward model \(id) has a context of \(config.context) tokens; task '\(task.name)' needs \(needed)")
+                // A preference model reads the prompt and both responses.
+                var needed = task.contextNeeded(for: run.training)
+                if kind == .preferenceModel { needed += (run.training.sampling?.maxNewTokens).flatMap { $0 > 0 ? $0 : nil } ?? task.sampling.maxNewTokens }
+                guard config.context >= needed + 1 else {
+                    throw RunSpecError("judge", "\(kind.rawValue) \(id) has a context of \(config.context) tokens; task '\(task.name)' needs \(needed + 1)")
                 }
             }
         }

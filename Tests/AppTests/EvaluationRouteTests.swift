@@ -57,6 +57,28 @@ import TestSupport
         #expect((try app.call("GET", "/v1/evaluations?model=nope", as: "ci").json["items"] as? [Any])?.isEmpty == true)
     }
 
+    /// A stored reward model judges: the result carries each side's mean reward.
+    @Test func aRewardModelJudges() throws {
+        let app = try AppFixture(.sqlite)
+        let id = try model(app, seed: 4)
+        let created = try app.call("POST", "/v1/models", as: "researcher",
+                                   json: ["name": "rm", "kind": "reward_model", "architecture": Self.tiny, "seed": 5])
+        let judge = try #require(created.json["id"] as? String, "\(created)")
+        let posted = try app.call("POST", "/v1/evaluations", as: "ci", json: [
+            "model": id, "baseline": id, "task": ["kind": "text", "name": "arithmetic"], "judge": "reward_model:\(judge)",
+            "samples_per_prompt": 2,
+        ])
+        #expect(posted.status == 202, "\(posted)")
+        let body = try finished(app, try #require(posted.header("location")))
+        #expect(body["status"] as? String == "succeeded", "\(body)")
+        let result = try #require(body["result"] as? [String: Any])
+        #expect(result["model_mean_reward"] is Double && result["baseline_mean_reward"] is Double)
+        let wrong = try app.call("POST", "/v1/evaluations", as: "ci", json: [
+            "model": id, "baseline": id, "task": ["kind": "text", "name": "arithmetic"], "judge": "preference_model:\(judge)",
+        ])
+        #expect(wrong.status == 422 && wrong.json["field"] as? String == "judge", "\(wrong)")
+    }
+
     @Test func ciEvaluatesButCannotTrainOrStoreModels() throws {
         let app = try AppFixture(.sqlite)
         #expect(try app.call("POST", "/v1/models", as: "ci", json: ["name": "x", "architecture": Self.tiny]).status == 403)

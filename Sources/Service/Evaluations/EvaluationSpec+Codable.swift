@@ -56,7 +56,7 @@ extension EvaluationSpec: Codable {
         }
         let defaultJudge = TextTasks.named(Self.taskName(source) ?? "").map { "oracle:\($0.name)" }
         guard let judge = try object.string("judge", maxLength: 2000) ?? defaultJudge else {
-            throw RunSpecError("judge", "is required for a prompt dataset (an http:// or https:// judge)")
+            throw RunSpecError("judge", "is required for a prompt dataset (an http:// or https:// judge, reward_model:<id> or preference_model:<id>)")
         }
         self.judge = judge
         if judge.hasPrefix("oracle:") {
@@ -72,8 +72,11 @@ extension EvaluationSpec: Codable {
             }
             if let (field, message) = options.violation() { throw RunSpecError("judge_options.\(field)", message) }
             judgeOptions = options
+        } else if let (_, id) = TrainingRunSpec.judgeModel(judge) {
+            guard !id.isEmpty, id.count <= 64 else { throw RunSpecError("judge", "\(judge.prefix { $0 != ":" }):<id> needs the id of a stored model") }
+            guard !object.has("judge_options") else { throw RunSpecError("judge_options", "a stored model judge takes no options") }
         } else {
-            throw RunSpecError("judge", "expected oracle:<task> or an http:// or https:// URL")
+            throw RunSpecError("judge", "expected oracle:<task>, reward_model:<id>, preference_model:<id> or an http:// or https:// URL")
         }
         samplesPerPrompt = try object.integer("samples_per_prompt", range: 1...64) ?? 4
         seed = try object.integer("seed", range: 0...Int(Int32.max)) ?? 0

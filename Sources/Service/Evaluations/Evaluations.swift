@@ -27,6 +27,12 @@ public enum Evaluations {
                 throw RunSpecError(field, "\(id) has a context of \(config.context) tokens; \(which) needs \(longest) plus max_new_tokens \(spec.maxNewTokens)")
             }
         }
+        if let (kind, id) = TrainingRunSpec.judgeModel(spec.judge) {
+            guard let judge = try ModelRepository.get(id: id, on: connection) else { throw MissingReference(field: "judge", id: id) }
+            guard judge.kind == kind.rawValue else {
+                throw RunSpecError("judge", "\(id) is a \(judge.kind); \(kind.rawValue):<id> names a model of kind \(kind.rawValue)")
+            }
+        }
         let record = EvaluationRecord(id: Identifier.make("eval", now: now), modelID: spec.model, baselineID: spec.baseline,
                                       task: spec.taskKey, judge: spec.judge, spec: spec.json, createdBy: createdBy, createdAt: now)
         try EvaluationRepository.insert(record, on: connection)
@@ -62,7 +68,7 @@ public enum Evaluations {
             try database.write { try EvaluationRepository.markRunning(id: id, total: prompts.count, on: $0) }
             let model = try loadPolicy(spec.model, field: "model", database)
             let baseline = try loadPolicy(spec.baseline, field: "baseline", database)
-            let judge = try makeJudge(spec)
+            let judge = try makeJudge(spec, database: database)
             let report = try spec.evaluation.run(model: model, baseline: baseline, prompts: prompts, judge: judge, progress: { done, _ in
                 try context.checkCancellation()
                 try database.write { try EvaluationRepository.setProgress(id: id, done: done, on: $0) }
@@ -131,8 +137,15 @@ public enum Evaluations {
         return model
     }
 
-    static func makeJudge(_ spec: EvaluationSpec) throws -> any BatchJudge {
+    static func makeJudge(_ spec: EvaluationSpec, database: Database) throws -> any BatchJudge {
         if let task = spec.task, spec.judge == "oracle:\(task.name)" { return OracleJudge(task.oracle) }
+        if let (kind, id) = TrainingRunSpec.judgeModel(spec.judge) {
+            guard let record = try database.read({ try ModelRepository.get(id: id, on: $0) }),
+                  let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
+                throw MissingReference(field: "judge", id: id)
+            }
+            return try ModelJudge(checkpoint: try Safetensors(bytes: bytes), kind: kind.rawValue)
+        }
         return try RemoteJudge(url: spec.judge, options: spec.judgeOptions ?? RemoteJudgeOptions())
     }
 }

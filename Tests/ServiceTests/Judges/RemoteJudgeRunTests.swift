@@ -145,7 +145,8 @@ import TestSupport
         let task = #""task": {"kind": "prompts", "dataset": "mine"}"#
         #expect(field(#"{"algorithm": "sppo", "model": "m", \#(task)}"#) == "judge")
         #expect(field(#"{"algorithm": "sppo", "model": "m", \#(task), "judge": "oracle:arithmetic"}"#) == "judge")
-        #expect(field(#"{"algorithm": "sppo", "model": "m", \#(task), "judge": "reward_model:mdl_1"}"#) == "judge")
+        #expect(field(#"{"algorithm": "sppo", "model": "m", \#(task), "judge": "reward_model:mdl_1"}"#) == nil, "a stored model may judge")
+        #expect(field(#"{"algorithm": "rloo", "model": "m", \#(task), "judge": "preference_model:mdl_1"}"#) == "judge")
         #expect(field(#"{"algorithm": "sft", \#(task), "judge": "http://127.0.0.1:9/r"}"#) == "task.kind")
         #expect(field(#"{"algorithm": "rloo", "model": "m", \#(task), "judge": "http://127.0.0.1:9/r", "judge_options": {"protocol": "pairwise"}}"#) == "judge_options.protocol")
         #expect(field(#"{"algorithm": "sppo", "model": "m", \#(task), "judge": "http://127.0.0.1:9/r", "judge_options": {"retries": 1}}"#) == "judge_options.retries")
