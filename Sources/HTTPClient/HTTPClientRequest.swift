@@ -43,3 +43,18 @@ public struct HTTPClientResponse: Sendable {
         return headers.first { $0.name.lowercased() == wanted }?.value
     }
 }
+
+extension HTTPClientRequest {
+    /// Whether `url` is one the service accepts as a destination (a webhook, a remote judge): `http://` or
+    /// `https://`, a non-empty host part without spaces, control characters or brackets (no IPv6 literals:
+    /// name the host), then anything printable — `^https?://[^\x00-\x20\x7f/?#\[\]]+([/?#][^\x00-\x20\x7f]*)?$`,
+    /// as openapi.yaml states it.
+    public static func isAcceptableURL(_ url: String) -> Bool {
+        let rest: Substring
+        if url.hasPrefix("http://") { rest = url.dropFirst(7) } else if url.hasPrefix("https://") { rest = url.dropFirst(8) } else { return false }
+        let scalars = Array(rest.unicodeScalars)
+        guard scalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else { return false }
+        let host = scalars.prefix { !["/", "?", "#"].contains($0) }
+        return !host.isEmpty && !host.contains("[") && !host.contains("]")
+    }
+}

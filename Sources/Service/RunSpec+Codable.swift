@@ -1,5 +1,6 @@
 import Alignment
 import Foundation
+import HTTPClient
 public import Storage
 
 /// Decoding validates: a request body and a stored payload go through the same checks, so what a worker
@@ -243,7 +244,7 @@ extension TrainingRunSpec {
             if body.has("judge_options") { throw RunSpecError("judge_options", "only a remote (http:// or https://) judge takes options") }
             return (source, judge, nil)
         }
-        guard judge.hasPrefix("http://") || judge.hasPrefix("https://") else {
+        guard HTTPClientRequest.isAcceptableURL(judge) else {
             throw RunSpecError("judge", "judge '\(judge)' is not available on stored prompts: use an http:// or https:// judge or reward_model:<id>\(algorithm.usesRewards ? "" : " or preference_model:<id>")")
         }
         var options = RemoteJudgeOptions()

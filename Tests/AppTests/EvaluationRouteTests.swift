@@ -97,6 +97,7 @@ import TestSupport
             (["model": id, "baseline": id, "task": ["kind": "text", "name": "chess"]], "task.name"),
             (["model": id, "baseline": id, "task": task, "judge": "oracle:styles"], "judge"),
             (["model": id, "baseline": id, "task": task, "judge": "gpt-4"], "judge"),
+            (["model": id, "baseline": id, "task": task, "judge": "http://[x/get_reward"], "judge"),
             (["model": id, "baseline": id, "task": task, "samples_per_prompt": 0], "samples_per_prompt"),
             (["model": id, "baseline": id, "task": task, "generation": ["top_p": 0]], "generation.top_p"),
             (["model": id, "baseline": id, "task": task, "judge": "http://127.0.0.1:9/r", "judge_options": ["protocol": "pairwize"]], "judge_options.protocol"),

@@ -55,6 +55,8 @@ import TestSupport
             (["events": ["run.failed"]], "url"),
             (["url": "file:///etc/passwd", "events": ["run.failed"]], "url"),
             (["url": "not a url", "events": ["run.failed"]], "url"),
+            (["url": "http://[::1]:8080/hook", "events": ["run.failed"]], "url"),
+            (["url": "http://[x/hook", "events": ["run.failed"]], "url"),
             (["url": "https://example.com/h", "events": []], "events"),
             (["url": "https://example.com/h", "events": ["run.failed", "run.exploded"]], "events[1]"),
             (["url": "https://example.com/h", "events": ["run.failed"], "secret": "mine"], "secret"),

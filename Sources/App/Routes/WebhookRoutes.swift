@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import HTTPServer
 import Service
 import Storage
@@ -69,8 +70,8 @@ struct WebhookRoutes {
     static func newWebhook(_ body: JSONObject, createdBy: String) throws -> WebhookRecord {
         try body.rejectUnknown(["url", "events", "description"])
         let url = try body.requiredString("url", maxLength: 2000)
-        guard Self.isWebURL(url) else {
-            throw AppError.invalidField("url", "url must be an absolute http:// or https:// URL without spaces or control characters")
+        guard HTTPClientRequest.isAcceptableURL(url) else {
+            throw AppError.invalidField("url", "url must be an absolute http:// or https:// URL without spaces, control characters or brackets in the host")
         }
         let names = try body.stringArray("events", maxCount: WebhookEvent.allCases.count, maxLength: 100)
         guard !names.isEmpty else { throw AppError.invalidField("events", "events must name at least one event") }
@@ -84,17 +85,6 @@ struct WebhookRoutes {
         }
         return WebhookRecord(id: Identifier.make("whk"), url: url, events: events, secret: WebhookSignature.newSecret(),
                              description: try body.string("description", maxLength: 500), createdBy: createdBy, createdAt: Date())
-    }
-
-    /// `^https?://[^\x00-\x20\x7f/?#]+([/?#][^\x00-\x20\x7f]*)?$`, as openapi.yaml's `WebhookURL` states:
-    /// a host part, then anything printable. What curl cannot use fails its deliveries, recorded per attempt.
-    static func isWebURL(_ url: String) -> Bool {
-        let rest: Substring
-        if url.hasPrefix("http://") { rest = url.dropFirst(7) } else if url.hasPrefix("https://") { rest = url.dropFirst(8) } else { return false }
-        let scalars = Array(rest.unicodeScalars)
-        guard scalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else { return false }
-        let host = scalars.prefix { !["/", "?", "#"].contains($0) }
-        return !host.isEmpty
     }
 
     static func webhook(_ request: ServerRequest, _ database: Database) throws -> WebhookRecord {

@@ -1,5 +1,6 @@
 import Alignment
 public import Foundation
+import HTTPClient
 import Storage
 
 extension EvaluationSpec: Codable {
@@ -65,6 +66,9 @@ extension EvaluationSpec: Codable {
             }
             guard !object.has("judge_options") else { throw RunSpecError("judge_options", "an oracle takes no options") }
         } else if judge.hasPrefix("http://") || judge.hasPrefix("https://") {
+            guard HTTPClientRequest.isAcceptableURL(judge) else {
+                throw RunSpecError("judge", "a remote judge URL has no spaces, control characters or brackets in its host")
+            }
             var options = RemoteJudgeOptions()
             if object.has("judge_options") {
                 guard let nested = try object.object("judge_options") else { throw RunSpecError("judge_options", "must be an object") }
