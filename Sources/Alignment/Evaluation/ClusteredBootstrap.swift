@@ -32,7 +32,7 @@ public struct ClusteredBootstrap: Sendable, Equatable {
     public var method: String { "expanded percentile bootstrap over prompts, B=\(resamples), 95%" }
 
     /// The point estimate and the 2.5% and 97.5% percentiles of its bootstrap distribution, from per-prompt
-    /// score sums and sample counts. An empty input gives nil.
+    /// score sums and sample counts. An empty input gives nil; a single prompt, the whole range [0, 1].
     public func interval(sums: [Double], counts: [Int]) -> (estimate: Double, low: Double, high: Double)? {
         precondition(sums.count == counts.count, "one sum and one count per prompt")
         let total = counts.reduce(0, +)
@@ -52,7 +52,8 @@ public struct ClusteredBootstrap: Sendable, Equatable {
             statistics.append(c > 0 ? s / Double(c) : estimate)
         }
         statistics.sort()
-        guard n > 1 else { return (estimate, estimate, estimate) }
+        // One prompt says nothing of how prompts vary: the interval is the whole range.
+        guard n > 1 else { return (estimate, 0, 1) }
         let w = (Double(n) / Double(n - 1)).squareRoot() * Self.studentT975(degrees: n - 1)
         let tail = 0.5 * erfc(w / 2.0.squareRoot())  // Φ(−w)
         return (estimate, Self.quantile(statistics, tail), Self.quantile(statistics, 1 - tail))

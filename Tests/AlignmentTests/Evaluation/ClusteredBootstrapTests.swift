@@ -42,6 +42,8 @@ import Testing
         #expect(ClusteredBootstrap.quantile([1, 2, 3, 4], 1) == 4)
         #expect(abs(ClusteredBootstrap.quantile([0, 10], 0.025) - 0.25) < 1e-12)
         #expect(ClusteredBootstrap().interval(sums: [], counts: []) == nil)
+        let one = ClusteredBootstrap().interval(sums: [3], counts: [4])
+        #expect(one?.estimate == 0.75 && one?.low == 0 && one?.high == 1, "one prompt: no spread to estimate")
     }
 
     /// Against scipy.stats.t.ppf(0.975, df).
