@@ -76,13 +76,23 @@ import TestSupport
         #expect(posted.status == 202, "\(posted.text)")
         let id = try #require(posted.json["id"] as? String)
 
-        // The worker holding the run, once a checkpoint is behind it and it is still going.
+        // The worker holding the run's lease (its owner is host:pid:nonce), once a checkpoint is behind it and it
+        // is still going. Read from the job itself: the listing's current jobs lag a heartbeat, and under load a
+        // pool whose beat is late drops out of it for a moment.
+        let store = try Database(location: location, migrator: TestStores.migrator)
+        defer { store.close() }
+        func leaseHolder() throws -> Int? {
+            let owner = try store.read {
+                try $0.query("SELECT lease_owner FROM jobs WHERE id = ? AND status = 'running'", .text(id)).first?["lease_owner"].string
+            }
+            return owner.flatMap { $0.split(separator: ":").dropFirst().first.flatMap { Int($0) } }
+        }
         var holder: Int?
         var atKill: [String: Any] = [:]
         let midway = try waitUntil(seconds: 60) {
             atKill = try get("/v1/runs/\(id)")
-            holder = try listed().first { ($0["current_jobs"] as? [String])?.contains(id) == true }?["pid"] as? Int
-            return holder != nil && ((atKill["progress"] as? [String: Any])?["step"] as? Int ?? 0) >= 15
+            holder = try leaseHolder()
+            return holder.map(pids.contains) == true && ((atKill["progress"] as? [String: Any])?["step"] as? Int ?? 0) >= 15
         }
         let victim = try #require(workers.first { $0.pid == holder })
         victim.kill9()
