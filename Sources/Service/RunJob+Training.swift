@@ -126,8 +126,8 @@ extension RunJob {
             let page = try database.read { try PromptRepository.list(dataset: dataset, after: cursor, limit: 1000, on: $0) }
             out += page.items.filter { $0.createdAt <= until }.map(\.text)
             cursor = page.nextPageToken.flatMap(PageToken.decodeText)
-        } while cursor != nil
-        return out
+        } while cursor != nil && out.count <= RunSpec.maxPrompts
+        return Array(out.prefix(RunSpec.maxPrompts))
     }
 
     /// Every preference the filter selects, page by page.

@@ -53,7 +53,10 @@ extension RunSpec {
         }
     }
 
-    /// A run on stored prompts needs prompts, each fitting the model's context with at least
+    /// The most prompts a run on a stored dataset holds in memory.
+    public static let maxPrompts = 100_000
+
+    /// A run on stored prompts needs prompts (at most ``maxPrompts``), each fitting the model's context with at least
     /// `responseBudget` tokens to answer in (the response is cut at the context otherwise).
     static func checkPrompts(dataset: String, until: Date, context: Int, responseBudget: Int, model: String, field: String,
                              on connection: any SQLConnection) throws {
@@ -63,6 +66,9 @@ extension RunSpec {
             let page = try PromptRepository.list(dataset: dataset, after: cursor, limit: 1000, on: connection)
             for prompt in page.items where prompt.createdAt <= until {
                 count += 1
+                guard count <= maxPrompts else {
+                    throw RunSpecError("task.dataset", "dataset '\(dataset)' has more than \(maxPrompts) prompts; a run samples from at most that many")
+                }
                 let tokens = ByteTokenizer().encode(prompt.text, bos: true).count
                 guard tokens + responseBudget <= context else {
                     throw RunSpecError("task.dataset", "prompt \(prompt.id) has \(tokens) tokens; \(field) \(model) has a context of \(context), which leaves no room for a \(responseBudget)-token response")

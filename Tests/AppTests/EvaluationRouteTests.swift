@@ -79,6 +79,23 @@ import TestSupport
         #expect(wrong.status == 422 && wrong.json["field"] as? String == "judge", "\(wrong)")
     }
 
+    /// Prompts × samples is bounded: every sample of an evaluation is held in memory and stored as rows.
+    @Test func anEvaluationTooLargeToHoldIsRefused() throws {
+        let app = try AppFixture(.sqlite)
+        let id = try model(app, seed: 6)
+        let lines = (0..<1600).map { #"{"text": "p\#($0)", "dataset": "big"}"# }.joined(separator: "\n")
+        let imported = try app.call("POST", "/v1/prompts/import", as: "researcher", raw: Array(lines.utf8),
+                                    headers: ["Content-Type": "application/jsonl"])
+        #expect(imported.status == 201, "\(imported)")
+        let body: [String: Any] = ["model": id, "baseline": id, "task": ["kind": "prompts", "dataset": "big"],
+                                   "judge": "http://127.0.0.1:9/r", "samples_per_prompt": 64, "generation": ["max_new_tokens": 8]]
+        let refused = try app.call("POST", "/v1/evaluations", as: "ci", json: body)
+        #expect(refused.status == 422 && refused.json["field"] as? String == "samples_per_prompt", "\(refused)")
+        var smaller = body
+        smaller["samples_per_prompt"] = 62
+        #expect(try app.call("POST", "/v1/evaluations", as: "ci", json: smaller).status == 202)
+    }
+
     @Test func ciEvaluatesButCannotTrainOrStoreModels() throws {
         let app = try AppFixture(.sqlite)
         #expect(try app.call("POST", "/v1/models", as: "ci", json: ["name": "x", "architecture": Self.tiny]).status == 403)

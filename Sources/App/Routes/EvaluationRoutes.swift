@@ -36,14 +36,21 @@ struct EvaluationRoutes {
         })
         router.get("/v1/evaluations/:id/rows", handler: auth.require(Roles.readers) { request, _ in
             let evaluation = try Self.evaluation(request, database)
-            var body: [UInt8] = []
-            try database.read { connection in
-                try EvaluationRepository.forEachRow(evaluationID: evaluation.id, on: connection) { row in
-                    body += Array(row.utf8)
-                    body.append(10)
+            // Streamed from a cursor as the exports are: one 64 KiB buffer in memory, whatever the evaluation's size.
+            return ServerResponse(status: .ok, headers: ["Content-Type": "application/jsonl"], body: .stream { writer in
+                var buffer: [UInt8] = []
+                try database.readWhileStreaming { connection in
+                    try EvaluationRepository.forEachRow(evaluationID: evaluation.id, on: connection) { row in
+                        buffer += Array(row.utf8)
+                        buffer.append(10)
+                        if buffer.count >= 64 * 1024 {
+                            try writer.write(buffer)
+                            buffer.removeAll(keepingCapacity: true)
+                        }
+                    }
                 }
-            }
-            return ServerResponse(status: .ok, contentType: "application/jsonl", body: body)
+                try writer.write(buffer)
+            })
         })
         router.post("/v1/evaluations/:id/cancel", handler: auth.require(Roles.readers) { request, _ in
             let id = request.parameters["id"] ?? ""

@@ -10,12 +10,18 @@ public import Storage
 /// `evaluation.finished` webhook in one transaction.
 public enum Evaluations {
     public static let jobKind = "evaluation"
+    /// Pairs one evaluation judges at most (prompts × samples per prompt).
+    public static let maxComparisons = 100_000
 
     /// Checks the models and prompts, then stores the evaluation and queues its job (same id).
     public static func submit(_ spec: EvaluationSpec, createdBy: String, now: Date = Date(),
                               on connection: any SQLConnection) throws -> EvaluationRecord {
         let prompts = try self.prompts(spec, on: connection)
         guard !prompts.isEmpty else { throw RunSpecError("task.dataset", "the dataset has no prompts") }
+        // Every sample and verdict of a job is held in memory and stored as rows: bound their number.
+        guard prompts.count * spec.samplesPerPrompt <= maxComparisons else {
+            throw RunSpecError("samples_per_prompt", "\(prompts.count) prompts × \(spec.samplesPerPrompt) samples exceeds \(maxComparisons) comparisons; lower samples_per_prompt or max_prompts")
+        }
         let longest = prompts.map { ByteTokenizer().encode($0.text, bos: true).count }.max() ?? 0
         for (field, id) in [("model", spec.model), ("baseline", spec.baseline)] {
             guard let record = try ModelRepository.get(id: id, on: connection) else { throw MissingReference(field: field, id: id) }
