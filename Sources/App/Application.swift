@@ -76,6 +76,8 @@ public final class Application: Sendable {
         EvaluationRoutes(database: database, auth: auth, executor: runs).register(on: &router)
         WorkerRoutes(database: database, auth: auth).register(on: &router)
         WebhookRoutes(database: database, auth: auth).register(on: &router)
+        TokenRoutes(database: database, auth: auth).register(on: &router)
+        LifecycleRoutes(database: database, auth: auth).register(on: &router)
         extraRoutes(&router)
 
         var serverConfiguration = HTTPServerConfiguration()
@@ -102,11 +104,14 @@ public final class Application: Sendable {
     }
 
     /// On a store with no tokens at all, creates an `admin` token and returns its
-    /// secret, to be shown once; nil otherwise.
+    /// secret, to be shown once; nil otherwise. Of several processes starting together
+    /// on an empty store, exactly one creates it (see `TokenRepository.bootstrapAdmin`).
     public func bootstrapAdminToken() throws -> String? {
         try database.write { connection -> String? in
-            guard try TokenRepository.count(on: connection) == 0 else { return nil }
-            return try TokenRepository.create(name: "admin", role: .admin, on: connection).secret
+            guard let (token, secret) = try TokenRepository.bootstrapAdmin(on: connection) else { return nil }
+            try AuditRepository.record(actor: "bootstrap", actorToken: nil, action: "token.create", target: token.id,
+                                       detail: ["name": .string(token.name), "role": .string(token.role.rawValue)], on: connection)
+            return secret
         }
     }
 

@@ -148,7 +148,7 @@ struct RunJob {
             case .tabular(let tabular):
                 try finish(.succeeded, result: try runTabular(try tabular.makeRun()))
             case .training(let training):
-                try runTraining(training, run: run)
+                try runTraining(training, keepLast: spec.checkpointKeepLast, run: run)
             case .rewardModel(let rewardModel):
                 try runRewardModel(rewardModel, seed: spec.seed, run: run)
             }

@@ -9,7 +9,7 @@ extension RunJob {
     /// attempt died or was stopped). Metrics after that checkpoint are dropped first and recomputed:
     /// training is deterministic for a seed, so the series ends with no gap and no duplicate step.
     /// Stores the trained policy and ends the run succeeded.
-    func runTraining(_ run: TrainingRunSpec, run record: RunRecord) throws {
+    func runTraining(_ run: TrainingRunSpec, keepLast: Int? = nil, run record: RunRecord) throws {
         let database = environment.database, runID = runID, spec = run.training
         let policy = try loadPolicy(run.model, task: run.task, seed: spec.seed)
         let reference = try run.reference.map { try loadPolicy($0, task: run.task, seed: spec.seed) }
@@ -29,7 +29,8 @@ extension RunJob {
         let judge: (any BatchJudge)? = remote ?? modelJudge
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
                                        scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
-        let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal), context: context,
+        let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal, keepLast: keepLast),
+                                   context: context,
                                    judge: remote)
         let outcome: TrainingOutcome
         do {

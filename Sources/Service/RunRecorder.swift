@@ -10,10 +10,13 @@ final class RunRecorder {
     let signal: RunSignal
     /// At most this long between a metric and its commit, so event streams stay live.
     let flushInterval: TimeInterval
+    /// Checkpoints kept (`checkpoints.keep_last`); nil: the newest only, deleted when the run ends.
+    let keepLast: Int?
     private var pending: [(step: Int, metrics: [String: Double])] = []
     private var lastFlush = Date()
 
-    init(runID: String, database: Database, signal: RunSignal, flushInterval: TimeInterval = 0.25) {
+    init(runID: String, database: Database, signal: RunSignal, flushInterval: TimeInterval = 0.25, keepLast: Int? = nil) {
+        self.keepLast = keepLast
         self.runID = runID
         self.database = database
         self.signal = signal
@@ -30,8 +33,8 @@ final class RunRecorder {
     }
 
     func checkpoint(step: Int, data: [UInt8]) throws {
-        let runID = runID
-        try commit { connection in try RunRepository.saveCheckpoint(runID: runID, step: step, data: data, on: connection) }
+        let runID = runID, keepLast = keepLast
+        try commit { connection in try RunRepository.saveCheckpoint(runID: runID, step: step, data: data, keepLast: keepLast, on: connection) }
     }
 
     /// Writes the pending metrics and `extra` in one transaction.

@@ -7,7 +7,7 @@ public import Storage
 /// runs is exactly what was accepted. Encoding writes the resolved form, which decodes to the same spec.
 extension RunSpec: Codable {
     static let fields: Set<String> = ["version", "name", "algorithm", "model", "reference", "task", "dataset", "judge", "judge_options",
-                                      "hyperparameters", "seed"]
+                                      "hyperparameters", "seed", "checkpoints"]
 
     /// Decodes and validates a request body or a stored payload; every error names its field.
     public static func decode(_ bytes: [UInt8]) throws(RunSpecError) -> RunSpec {
@@ -70,6 +70,7 @@ extension RunSpec: Codable {
         } else {
             job = .training(try TrainingRunSpec(body, algorithm: algorithm, task: task, hyperparameters: hyper, seed: seed))
         }
+        checkpointKeepLast = try Self.keepLast(body, job: job)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,6 +79,7 @@ extension RunSpec: Codable {
         try out.encodeIfPresent(name, forKey: AnyKey("name"))
         try out.encode(algorithm, forKey: AnyKey("algorithm"))
         try out.encode(seed, forKey: AnyKey("seed"))
+        try out.encodeIfPresent(checkpointKeepLast.map { ["keep_last": $0] }, forKey: AnyKey("checkpoints"))
         switch job {
         case .tabular(let t):
             try out.encode("matrix", forKey: AnyKey("judge"))
@@ -358,5 +360,17 @@ extension DatasetSelection {
     /// The repository filter this selection stands for.
     public var filter: PreferenceFilter {
         PreferenceFilter(annotator: annotator, dataset: dataset, since: since, until: until)
+    }
+}
+
+extension RunSpec {
+    /// `checkpoints: {"keep_last": N}`: only transformer policy runs checkpoint.
+    static func keepLast(_ body: SpecObject, job: Job) throws(RunSpecError) -> Int? {
+        guard let checkpoints = try body.object("checkpoints") else { return nil }
+        try checkpoints.rejectUnknown(["keep_last"])
+        guard case .training = job else {
+            throw RunSpecError("checkpoints", "only runs that train a transformer policy checkpoint; tabular and reward-model runs take no checkpoints")
+        }
+        return try checkpoints.integer("keep_last", range: 1...1000)
     }
 }

@@ -16,6 +16,9 @@ public struct RunSpec: Sendable, Equatable {
     public var name: String?
     public var seed: Int
     public var job: Job
+    /// `checkpoints.keep_last`: how many of its newest checkpoints a transformer run keeps, also after it
+    /// ends. Nil: the newest only, deleted when the run ends.
+    public var checkpointKeepLast: Int? = nil
 
     /// What the run executes.
     public enum Job: Sendable, Equatable {

@@ -10,7 +10,7 @@ struct PrefLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preflab",
         abstract: "RLHF and preference-optimisation experiments over REST.",
-        subcommands: [Serve.self, Worker.self, Migrate.self, TokenCommand.self, Eval.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, TokenCommand.self, Eval.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 
@@ -170,47 +170,6 @@ struct Migrate: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("migrate failed: \(error)\n".utf8))
             throw ExitCode.failure
-        }
-    }
-}
-
-struct TokenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage bearer tokens.", subcommands: [Create.self])
-
-    struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a token and print its secret once.")
-
-        @Option(help: "admin, researcher, annotator, ci or worker.")
-        var role: String
-
-        @Option(help: "Who holds it; for an annotator, the name recorded on its judgements.")
-        var name: String
-
-        @OptionGroup var store: DatabaseOption
-
-        func validate() throws {
-            guard Role(rawValue: role) != nil else {
-                throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard !name.isEmpty, name.utf8.count <= 100, name.allSatisfy({ !$0.isNewline }) else {
-                throw ValidationError("--name must be 1-100 characters on one line")
-            }
-        }
-
-        func run() throws {
-            let location = try store.location()
-            guard let role = Role(rawValue: role) else { throw ValidationError("unknown role") }
-            do {
-                let database = try Database(location: location)
-                let name = self.name
-                let (token, secret) = try database.write { try TokenRepository.create(name: name, role: role, on: $0) }
-                database.close()
-                FileHandle.standardError.write(Data("created token \(token.id) (\(role.rawValue) '\(name)'); the secret below is shown only once\n".utf8))
-                print(secret)
-            } catch {
-                FileHandle.standardError.write(Data("token create failed: \(error)\n".utf8))
-                throw ExitCode.failure
-            }
         }
     }
 }

@@ -5,20 +5,22 @@ import HTTPServer
 import Storage
 import Synchronization
 
-/// Checks bearer tokens against the store, caching each verdict for a few
-/// seconds so a busy annotation route does not pay a lookup per request.
-/// A revoked token stops working within `ttl`.
+/// Checks bearer tokens against the store on every request: one indexed read, so a token revoked,
+/// rotated or expired is refused on its next request by every server process sharing the store (a
+/// verdict cache would leave a window in which a revoked token still works on other processes).
+/// `last_used_at` is written at most once a minute per token, off the request's path.
 final class Authenticator: Sendable {
     private let database: Database
-    private let ttl: TimeInterval
-    private let cache = Mutex<[String: (principal: Principal, expires: Date)]>([:])
+    private let touchInterval: TimeInterval
+    /// When this process last wrote each token's `last_used_at`.
+    private let touched = Mutex<[String: Date]>([:])
 
-    init(database: Database, ttl: TimeInterval = 10) {
+    init(database: Database, touchInterval: TimeInterval = 60) {
         self.database = database
-        self.ttl = ttl
+        self.touchInterval = touchInterval
     }
 
-    /// The caller, or a 401 problem.
+    /// The caller, or a 401 problem (`unauthenticated`, `token_revoked`, `token_expired`).
     func principal(for request: ServerRequest) throws -> Principal {
         guard let header = request.headers["authorization"] else {
             throw AppError(.unauthorized, code: "unauthenticated", detail: "send 'Authorization: Bearer <token>'")
@@ -28,19 +30,33 @@ final class Authenticator: Sendable {
             throw AppError(.unauthorized, code: "unauthenticated", detail: "the Authorization header must be 'Bearer <token>'")
         }
         let secret = String(parts[1])
-        // Cache by digest so secrets never sit in memory longer than the request.
-        let key = hexString(SHA256.hash(data: Data(secret.utf8)))
+        guard let token = try database.read({ try TokenRepository.lookup(secret: secret, on: $0) }) else {
+            throw AppError(.unauthorized, code: "unauthenticated", detail: "the token is unknown")
+        }
         let now = Date()
-        if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.principal }
-        guard let token = try database.read({ try TokenRepository.authenticate(secret: secret, on: $0) }) else {
-            throw AppError(.unauthorized, code: "unauthenticated", detail: "the token is unknown or revoked")
+        if token.revokedAt != nil {
+            throw AppError(.unauthorized, code: "token_revoked", detail: "the token \(token.id) was revoked")
         }
-        let principal = Principal(tokenID: token.id, name: token.name, role: token.role)
-        cache.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[key] = (principal, now.addingTimeInterval(ttl))
+        if token.isExpired(at: now) {
+            throw AppError(.unauthorized, code: "token_expired", detail: "the token \(token.id) expired at \(ISO8601Time.string(token.expiresAt ?? now))")
         }
-        return principal
+        touch(token, now: now)
+        return Principal(tokenID: token.id, name: token.name, role: token.role)
+    }
+
+    /// Records the use when the stored time (and this process's last write) is a minute old: an
+    /// asynchronous write the request does not wait for; a failure only leaves the time older.
+    private func touch(_ token: Token, now: Date) {
+        if let stored = token.lastUsedAt, now.timeIntervalSince(stored) < touchInterval { return }
+        let due = touched.withLock { touched -> Bool in
+            if let last = touched[token.id], now.timeIntervalSince(last) < touchInterval { return false }
+            if touched.count > 10_000 { touched.removeAll() }
+            touched[token.id] = now
+            return true
+        }
+        guard due else { return }
+        let id = token.id
+        database.writeAsync({ try TokenRepository.touch(id: id, at: now, on: $0) }, completion: { _ in })
     }
 
     /// Wraps a handler so only `roles` reach it: 401 without a valid token, 403 with another role.

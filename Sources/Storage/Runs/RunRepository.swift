@@ -1,6 +1,13 @@
 public import Foundation
 
-/// Runs, their metrics and their latest checkpoint. Every function works inside the caller's
+/// One stored training checkpoint of a run (its data is read only to resume).
+public struct RunCheckpoint: Sendable, Equatable {
+    public var step: Int
+    public var bytes: Int
+    public var createdAt: Date
+}
+
+/// Runs, their metrics and their checkpoints. Every function works inside the caller's
 /// transaction, so a run row and its job are created together and a checkpoint lands with the
 /// metrics it covers.
 public enum RunRepository {
@@ -57,7 +64,7 @@ public enum RunRepository {
             """,
             .text(status.rawValue), .optional(error), .optional(result), .optional(outputModelID),
             .integer(Timestamp.micros(now)), .integer(Timestamp.micros(now)), .text(id))
-        try connection.query("DELETE FROM run_checkpoints WHERE run_id = ?", .text(id))
+        try connection.query("DELETE FROM run_checkpoints WHERE run_id = ? AND retained = 0", .text(id))
         return !rows.isEmpty
     }
 
@@ -124,19 +131,36 @@ public enum RunRepository {
 
     // MARK: checkpoints
 
-    public static func saveCheckpoint(runID: String, step: Int, data: [UInt8], now: Date = Date(), on connection: any SQLConnection) throws {
+    /// Stores a checkpoint and drops the run's older ones beyond the newest `keepLast` (1 when not given).
+    /// Given, the kept ones are retained after the run ends; otherwise the run's end deletes them, as it always did.
+    public static func saveCheckpoint(runID: String, step: Int, data: [UInt8], keepLast: Int? = nil, now: Date = Date(),
+                                      on connection: any SQLConnection) throws {
         try connection.query(
             """
-            INSERT INTO run_checkpoints (run_id, step, data, created_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (run_id) DO UPDATE SET step = excluded.step, data = excluded.data, created_at = excluded.created_at
+            INSERT INTO run_checkpoints (run_id, step, data, created_at, retained) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, step) DO UPDATE SET data = excluded.data, created_at = excluded.created_at, retained = excluded.retained
             """,
-            .text(runID), .integer(Int64(step)), .blob(data), .integer(Timestamp.micros(now)))
+            .text(runID), .integer(Int64(step)), .blob(data), .integer(Timestamp.micros(now)), .integer(keepLast == nil ? 0 : 1))
+        try connection.query(
+            """
+            DELETE FROM run_checkpoints WHERE run_id = ? AND step NOT IN
+              (SELECT step FROM run_checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT ?)
+            """,
+            .text(runID), .text(runID), .integer(Int64(max(1, keepLast ?? 1))))
     }
 
+    /// The newest checkpoint: where a resumed run starts.
     public static func checkpoint(runID: String, on connection: any SQLConnection) throws -> (step: Int, data: [UInt8])? {
-        guard let row = try connection.query("SELECT step, data FROM run_checkpoints WHERE run_id = ?", .text(runID)).first,
+        guard let row = try connection.query("SELECT step, data FROM run_checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1",
+                                             .text(runID)).first,
               let step = row[0].int, let data = row[1].bytes else { return nil }
         return (step, data)
+    }
+
+    /// The stored checkpoints' steps, sizes and times, oldest first.
+    public static func checkpoints(runID: String, on connection: any SQLConnection) throws -> [RunCheckpoint] {
+        try connection.query("SELECT step, length(data), created_at FROM run_checkpoints WHERE run_id = ? ORDER BY step", .text(runID))
+            .map { RunCheckpoint(step: $0[0].int ?? 0, bytes: $0[1].int ?? 0, createdAt: Timestamp.date($0[2])) }
     }
 
     // MARK: rows

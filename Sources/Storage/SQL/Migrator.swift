@@ -102,22 +102,23 @@ public struct Migrator: Sendable {
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)
             """)
-        var applied: [Int: String] = [:]
-        for row in try connection.query("SELECT version, checksum FROM schema_migrations", []) {
-            if let version = row[0].int, let checksum = row[1].string { applied[version] = checksum }
-        }
         var done: [Int] = []
         for migration in migrations {
-            if let checksum = applied[migration.version] {
-                guard checksum == migration.checksum else {
-                    throw StorageError(.migration, "migration \(migration.name) was changed after it was applied "
-                        + "(recorded sha256 \(checksum.prefix(12))…, file has \(migration.checksum.prefix(12))…); "
-                        + "restore the file and add a new migration instead")
+            // SQLite has no advisory lock: BEGIN IMMEDIATE takes the write lock before the check, so of
+            // several processes opening one file at once exactly one applies each migration.
+            try connection.execute(script: connection.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+            do throws(StorageError) {
+                let recorded = try connection.query("SELECT checksum FROM schema_migrations WHERE version = ?",
+                                                    .integer(Int64(migration.version))).first?[0].string
+                if let checksum = recorded {
+                    guard checksum == migration.checksum else {
+                        throw StorageError(.migration, "migration \(migration.name) was changed after it was applied "
+                            + "(recorded sha256 \(checksum.prefix(12))…, file has \(migration.checksum.prefix(12))…); "
+                            + "restore the file and add a new migration instead")
+                    }
+                    try connection.execute(script: "COMMIT")
+                    continue
                 }
-                continue
-            }
-            try connection.execute(script: "BEGIN")
-            do {
                 try connection.execute(script: migration.sql)
                 try connection.query(
                     "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
@@ -126,6 +127,7 @@ public struct Migrator: Sendable {
                 try connection.execute(script: "COMMIT")
             } catch {
                 try? connection.execute(script: "ROLLBACK")
+                if error.code == .migration { throw error }
                 throw StorageError(.migration, "migration \(migration.name) failed: \(error.message)")
             }
             done.append(migration.version)
