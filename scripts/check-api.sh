@@ -114,8 +114,27 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 # page_token is opaque: a well-formed token the server never issued is 400 invalid_parameter.
 [[operations]]
 include-operation-id = ["listPrompts", "listComparisons", "listPreferences", "listModels",
-                        "listRuns", "listRunMetrics", "listWebhooks", "listWebhookDeliveries", "listEvaluations"]
+                        "listRuns", "listRunMetrics", "listWebhooks", "listWebhookDeliveries", "listEvaluations",
+                        "listTokens", "listAudit"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+# A token is schema-valid with an expires_at in the past (422 naming expires_at), or with both
+# expires_in_seconds and expires_at (422: give one).
+[[operations]]
+include-operation-id = ["createToken"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# Deleting a dataset needs its name repeated as ?confirm=: a generated confirm that is not the
+# generated name is 400 confirmation_required, so fuzzing never deletes a dataset by chance.
+[[operations]]
+include-operation-id = ["deleteDataset"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+
+# Revoking a token (DELETE) keeps it listed as revoked, by design (an admin sees what was revoked
+# and when): GET after DELETE is 200, not the 404 use_after_free expects, and rotating it is 409.
+[[operations]]
+include-operation-id = ["getToken", "revokeToken", "rotateToken"]
+checks.use_after_free.enabled = false
 
 # Cancelling a run that has already ended (cancelled by an earlier case) is 409 run_finished.
 [[operations]]

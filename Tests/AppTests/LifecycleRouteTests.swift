@@ -117,7 +117,9 @@ import TestSupport
             "hyperparameters": ["steps": 4, "checkpoint_every": 1, "eval_samples": 0],
         ])
         let id = try #require(run.json["id"] as? String, "\(run)")
-        #expect(try RunRouteTests.finished(app, id, seconds: 120)["status"] as? String == "succeeded")
+        let finished = try RunRouteTests.finished(app, id, seconds: 120)
+        #expect(finished["status"] as? String == "succeeded")
+        #expect((finished["checkpoints"] as? [String: Int])?["keep_last"] == 2, "the run shows its retention")
         let kept = try app.call("GET", "/v1/runs/\(id)/checkpoints", as: "ci").json["items"] as? [[String: Any]] ?? []
         #expect(kept.compactMap { $0["step"] as? Int } == [3, 4])
         #expect(kept.allSatisfy { ($0["bytes"] as? Int ?? 0) > 0 })

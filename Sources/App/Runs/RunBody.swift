@@ -20,6 +20,8 @@ struct RunBody: Encodable, Sendable {
     var judge: JSONValue?
     var hyperparameters: JSONValue?
     var seed: JSONValue?
+    /// `checkpoints.keep_last`, when the run was given it.
+    var checkpoints: JSONValue?
     var warnings: [String]
     var progress: Progress
     var attempts: Int
@@ -45,6 +47,7 @@ struct RunBody: Encodable, Sendable {
         judge = spec["judge"]
         hyperparameters = spec["hyperparameters"] ?? .object([:])
         seed = spec["seed"]
+        checkpoints = spec["checkpoints"]
         warnings = run.warnings
         let step = run.status == .succeeded ? run.totalSteps : min(run.currentStep, run.totalSteps)
         progress = Progress(step: step, totalSteps: run.totalSteps,
