@@ -70,6 +70,20 @@ import TestSupport
         #expect(shown["revoked"] as? Bool == false && shown["expires_at"] is String)
     }
 
+    /// `last_used_at` costs no write per request: once set, requests within the minute leave it as it is.
+    @Test func lastUsedIsWrittenAtMostOnceAMinute() throws {
+        let app = try AppFixture(.sqlite)
+        let (token, secret) = try app.app.database.write { try TokenRepository.create(name: "busy", role: .ci, on: $0) }
+        func lastUsed() throws -> Date? { try app.app.database.read { try TokenRepository.get(id: token.id, on: $0) }?.lastUsedAt }
+        #expect(try Self.call(app, "GET", "/v1/runs", secret: secret).status == 200)
+        #expect(try waitUntil { try lastUsed() != nil })
+        let first = try lastUsed()
+        for _ in 0..<5 { #expect(try Self.call(app, "GET", "/v1/runs", secret: secret).status == 200) }
+        // SQLite's one writer commits in order: a touch queued by those requests would be in before this write returns.
+        try app.app.database.write { try $0.query("SELECT 1", []) }
+        #expect(try lastUsed() == first)
+    }
+
     @Test func badRequestsNameTheField() throws {
         let app = try AppFixture(.sqlite)
         let cases: [([String: Any], String)] = [

@@ -53,13 +53,14 @@ public enum DeletionRepository {
     /// Deletes a model no run, evaluation or model refers to, and its checkpoint unless another model shares it.
     public static func deleteModel(id: String, on connection: any SQLConnection) throws -> ModelOutcome {
         guard let model = try ModelRepository.get(id: id, on: connection) else { return .notFound }
-        // A judge model appears only inside the run's stored spec, as a quoted id.
+        // A judge model appears only inside the stored spec (of a run or an evaluation), as a quoted id.
         let runs = try connection.query(
             """
             SELECT id FROM runs WHERE model_id = ? OR reference_id = ? OR output_model_id = ? OR spec LIKE ? ORDER BY id LIMIT 20
             """, .text(id), .text(id), .text(id), .text("%\"\(id)\"%")).compactMap { $0[0].string }
         let evaluations = try connection.query(
-            "SELECT id FROM evaluations WHERE model_id = ? OR baseline_id = ? ORDER BY id LIMIT 20", .text(id), .text(id))
+            "SELECT id FROM evaluations WHERE model_id = ? OR baseline_id = ? OR spec LIKE ? ORDER BY id LIMIT 20",
+            .text(id), .text(id), .text("%\"\(id)\"%"))
             .compactMap { $0[0].string }
         let children = try connection.query("SELECT id FROM models WHERE parent_id = ? ORDER BY id LIMIT 20", .text(id))
             .compactMap { $0[0].string }
