@@ -22,6 +22,8 @@ struct RunBody: Encodable, Sendable {
     var seed: JSONValue?
     var warnings: [String]
     var progress: Progress
+    /// While `waiting`: the batch of pairs people are judging (``HumanJudgeStatus``).
+    var waiting: JSONValue?
     var attempts: Int
     var error: String?
     var result: JSONValue?
@@ -32,7 +34,8 @@ struct RunBody: Encodable, Sendable {
     var finishedAt: Date?
     var updatedAt: Date
 
-    init(_ run: RunRecord) {
+    init(_ run: RunRecord, waiting: JSONValue? = nil) {
+        self.waiting = run.status == .waiting ? waiting : nil
         let spec = JSONValue(text: run.spec)
         id = run.id
         name = run.name
