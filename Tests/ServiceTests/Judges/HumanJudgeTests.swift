@@ -38,6 +38,16 @@ import TestSupport
         })
     }
 
+    @Test func theStoredSpecKeepsTheOptionsAndRoundTrips() throws {
+        let spec = try RunSpec.decode(Array(#"{"algorithm": "sppo", "model": "m", "task": {"kind": "text", "name": "arithmetic"}, "judge": "human", "judge_options": {"judgements_required": 3, "timeout_seconds": 600, "min_judged_fraction": 0.8}}"#.utf8))
+        guard case .training(let run) = spec.job else { Issue.record("not a training run"); return }
+        #expect(run.judge == "human" && run.humanJudge?.judgementsRequired == 3 && run.humanJudge?.timeoutSeconds == 600)
+        #expect(run.humanJudge?.dataset(runID: "run_1") == "run:run_1", "the default dataset is the run's own")
+        #expect(run.humanJudge?.minimumJudged(of: 5) == 4 && run.humanJudge?.minimumJudged(of: 1) == 1)
+        #expect(try RunSpec.decode(Array(spec.json.utf8)) == spec, "what a worker decodes is what was accepted")
+        #expect(spec.json.contains(#""judge_options":{"judgements_required":3,"min_judged_fraction":0.8,"timeout_seconds":600}"#))
+    }
+
     @Test(arguments: TestStores.backends)
     func verdictsComeFromTheQueueByMajorityAndTheDeadlineSetsTheMinimum(dialect: SQLDialect) throws {
         let (database, runID) = try store(dialect)
