@@ -68,6 +68,9 @@ import TestSupport
                                       json: Self.run(model: try Self.model(app), iterations: 2, options: ["judgements_required": 2]))
             #expect(posted.status == 202, "\(posted.text)")
             id = try #require(posted.json["id"] as? String)
+            let resolved = posted.json["judge_options"] as? [String: Any]
+            #expect(resolved?["judgements_required"] as? Int == 2 && resolved?["timeout_seconds"] as? Int == 86_400
+                    && resolved?["min_judged_fraction"] as? Double == 0.5, "defaults are shown as resolved: \(String(describing: resolved))")
             let run = try Self.waiting(app, id)
             #expect(run["status"] as? String == "waiting", "\(run)")
             let waiting = try #require(run["waiting"] as? [String: Any])

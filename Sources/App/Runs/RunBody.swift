@@ -18,6 +18,7 @@ struct RunBody: Encodable, Sendable {
     var task: JSONValue?
     var dataset: JSONValue?
     var judge: JSONValue?
+    var judgeOptions: JSONValue?
     var hyperparameters: JSONValue?
     var seed: JSONValue?
     var warnings: [String]
@@ -46,6 +47,7 @@ struct RunBody: Encodable, Sendable {
         task = spec["task"]
         dataset = spec["dataset"]
         judge = spec["judge"]
+        judgeOptions = spec["judge_options"]
         hyperparameters = spec["hyperparameters"] ?? .object([:])
         seed = spec["seed"]
         warnings = run.warnings
