@@ -135,6 +135,44 @@ import TestSupport
         #expect(finished["status"] as? String == "succeeded", "\(finished)")
     }
 
+    /// SPPO (K samples judged pairwise) and Nash-MD (a batch per step, against its mixture opponent) judged by
+    /// one annotator who works the queue whenever the run waits.
+    @Test(arguments: ["sppo", "nash_md"])
+    func otherOnlineAlgorithmsWaitForPeopleToo(algorithm: String) throws {
+        let app = try AppFixture(.sqlite)
+        var body = Self.run(model: try Self.model(app), iterations: 1, options: [:])
+        body["algorithm"] = algorithm
+        body["hyperparameters"] = algorithm == "sppo"
+            ? ["iterations": 1, "steps_per_iteration": 2, "prompts_per_iteration": 2, "samples_per_prompt": 3, "batch_size": 2,
+               "max_new_tokens": 3, "eval_samples": 0]
+            : ["iterations": 1, "steps_per_iteration": 2, "batch_size": 2, "max_new_tokens": 3, "eval_samples": 0]
+        let id = try #require(try app.call("POST", "/v1/runs", as: "researcher", json: body).json["id"] as? String)
+        var batches = Set<String>()
+        var run: [String: Any] = [:]
+        for _ in 0..<4 {
+            run = try Self.waiting(app, id, after: batches.sorted().last)
+            guard run["status"] as? String == "waiting", let batch = (run["waiting"] as? [String: Any])?["batch_id"] as? String else { break }
+            batches.insert(batch)
+            try Self.judgeAll(app, as: "ann1", dataset: "run:\(id)")
+        }
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+        #expect(batches.count == (algorithm == "sppo" ? 1 : 2), "one batch per iteration (SPPO), per step (Nash-MD)")
+    }
+
+    @Test(arguments: TestStores.backends)
+    func aWaitingRunIsCancelledAtOnceAndListedAsWaiting(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let id = try #require(try app.call("POST", "/v1/runs", as: "researcher",
+                                           json: Self.run(model: try Self.model(app), iterations: 1, options: [:])).json["id"] as? String)
+        #expect(try Self.waiting(app, id)["status"] as? String == "waiting")
+        let listed = try app.call("GET", "/v1/runs?status=waiting", as: "ci").json["items"] as? [[String: Any]] ?? []
+        #expect(listed.map { $0["id"] as? String } == [id] && listed.first?["waiting"] is [String: Any])
+        // Its job is parked in the queue, so the cancel ends it now rather than at a worker's next step.
+        let cancel = try app.call("POST", "/v1/runs/\(id)/cancel", as: "researcher")
+        #expect(cancel.status == 202 && cancel.json["status"] as? String == "cancelled", "\(cancel.text)")
+        #expect(try app.call("GET", "/v1/runs/\(id)", as: "ci").json["waiting"] == nil)
+    }
+
     @Test(arguments: TestStores.backends)
     func humanJudgeOptionsAreValidatedAtPost(dialect: SQLDialect) throws {
         let app = try AppFixture(dialect)
