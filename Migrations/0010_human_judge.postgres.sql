@@ -16,6 +16,7 @@ CREATE TABLE run_judge_batches (
     created_at          BIGINT NOT NULL,
     deadline            BIGINT NOT NULL,
     completed_at        BIGINT,             -- when the last of its comparisons got its judgements
+    decided_at          BIGINT,             -- when the run first read its verdicts: later judgements are not used
     UNIQUE (run_id, digest)
 );
 

@@ -43,6 +43,7 @@ CREATE TABLE run_judge_batches (
     created_at          INTEGER NOT NULL,
     deadline            INTEGER NOT NULL,
     completed_at        INTEGER,            -- when the last of its comparisons got its judgements
+    decided_at          INTEGER,            -- when the run first read its verdicts: later judgements are not used
     UNIQUE (run_id, digest)
 );
 

@@ -38,10 +38,9 @@ struct HumanJudge: BatchJudge {
             let posted = try database.write { try Self.post(asked, digest: digest, runID: runID, options: options, on: $0) }
             throw HumanJudgementPending(batchID: posted.id, deadline: posted.deadline)
         }
-        let (progress, pairs) = try database.read { connection in
-            (try RunJudgeBatchRepository.progress(batchID: batch.id, on: connection), try RunJudgeBatchRepository.pairs(batchID: batch.id, on: connection))
-        }
-        if !progress.isComplete {
+        let progress = try database.read { try RunJudgeBatchRepository.progress(batchID: batch.id, on: $0) }
+        // Once read, a batch's verdicts are fixed: a run resumed mid-iteration trains on what it trained on.
+        if batch.decidedAt == nil, !progress.isComplete {
             guard Date() >= batch.deadline else {
                 try database.write { try RunRepository.markWaiting(id: runID, on: $0) }
                 throw HumanJudgementPending(batchID: batch.id, deadline: batch.deadline)
@@ -53,6 +52,9 @@ struct HumanJudge: BatchJudge {
                     deadline \(ISO8601Time.string(batch.deadline)); judge_options.min_judged_fraction \(options.minJudgedFraction) needs \(needed)
                     """)
             }
+        }
+        let pairs = try database.write { connection in
+            try RunJudgeBatchRepository.pairs(batchID: batch.id, until: try RunJudgeBatchRepository.decide(id: batch.id, on: connection), on: connection)
         }
         var verdicts: [PairKey: Double] = [:]
         for pair in pairs {

@@ -15,9 +15,12 @@ public struct RunJudgeBatch: Sendable, Equatable {
     public var deadline: Date
     /// When the last comparison got its required judgements.
     public var completedAt: Date?
+    /// When the run first read the verdicts; judgements after it are not used (a resumed run reads the same).
+    public var decidedAt: Date?
 
     public init(id: String, runID: String, digest: String, dataset: String, pairs: Int, judgementsRequired: Int,
-                createdAt: Date, deadline: Date, completedAt: Date? = nil) {
+                createdAt: Date, deadline: Date, completedAt: Date? = nil, decidedAt: Date? = nil) {
+        self.decidedAt = decidedAt
         self.id = id
         self.runID = runID
         self.digest = digest
@@ -91,8 +94,17 @@ public enum RunJudgeBatchRepository {
         return RunJudgeProgress(judged: row?["judged"].int ?? 0, withVerdict: row?["verdicts"].int ?? 0, pairs: row?["pairs"].int ?? 0)
     }
 
-    /// Every pair of the batch with its votes (each judgement counts once: an annotator judges a comparison once).
-    public static func pairs(batchID: String, on connection: any SQLConnection) throws -> [RunJudgedPair] {
+    /// Fixes the moment the batch's verdicts are read (once); returns it.
+    public static func decide(id: String, now: Date = Date(), on connection: any SQLConnection) throws -> Date {
+        try connection.query("UPDATE run_judge_batches SET decided_at = ? WHERE id = ? AND decided_at IS NULL",
+                             .integer(Timestamp.micros(now)), .text(id))
+        let row = try connection.query("SELECT decided_at FROM run_judge_batches WHERE id = ?", .text(id)).first
+        return row.map { Timestamp.date($0["decided_at"]) } ?? now
+    }
+
+    /// Every pair of the batch with its votes up to `until` (each judgement counts once: an annotator judges a
+    /// comparison once).
+    public static func pairs(batchID: String, until: Date, on connection: any SQLConnection) throws -> [RunJudgedPair] {
         var out: [String: RunJudgedPair] = [:]
         var order: [String] = []
         for row in try connection.query(
@@ -108,8 +120,8 @@ public enum RunJudgeBatchRepository {
         for row in try connection.query(
             """
             SELECT p.comparison_id, p.choice FROM preferences p JOIN comparisons c ON c.id = p.comparison_id
-            WHERE c.run_batch = ?
-            """, .text(batchID)) {
+            WHERE c.run_batch = ? AND p.created_at <= ?
+            """, .text(batchID), .integer(Timestamp.micros(until))) {
             guard let id = row["comparison_id"].string, let choice = row["choice"].string.flatMap(Choice.init(rawValue:)) else { continue }
             out[id]?.votes.add(choice)
         }
@@ -143,6 +155,7 @@ public enum RunJudgeBatchRepository {
             id: row["id"].string ?? "", runID: row["run_id"].string ?? "", digest: row["digest"].string ?? "",
             dataset: row["dataset"].string ?? "", pairs: row["pairs"].int ?? 0, judgementsRequired: row["judgements_required"].int ?? 1,
             createdAt: Timestamp.date(row["created_at"]), deadline: Timestamp.date(row["deadline"]),
-            completedAt: row["completed_at"].isNull ? nil : Timestamp.date(row["completed_at"]))
+            completedAt: row["completed_at"].isNull ? nil : Timestamp.date(row["completed_at"]),
+            decidedAt: row["decided_at"].isNull ? nil : Timestamp.date(row["decided_at"]))
     }
 }

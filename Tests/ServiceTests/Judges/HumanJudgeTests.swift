@@ -73,15 +73,20 @@ import TestSupport
         // Past the deadline: two of three pairs have a verdict, at least the default half: majority verdicts,
         // a tie is ½, skips only is no verdict (NaN), identical responses ½.
         try database.write { try $0.query("UPDATE run_judge_batches SET deadline = 0 WHERE id = ?", .text(batch.id)) }
-        let p = try judge.probabilities(prompts: prompts, a: a, b: b)
-        #expect(p[0] == 1 && p[1] == 0.5 && p[2].isNaN && p[3] == 0.5 && p[4] == 1, "\(p)")
         // Asking for every pair refuses to go on, naming the judge.
-        options.minJudgedFraction = 1
+        var strict = options
+        strict.minJudgedFraction = 1
         #expect {
-            try HumanJudge(runID: runID, options: options, database: database).probabilities(prompts: prompts, a: a, b: b)
+            try HumanJudge(runID: runID, options: strict, database: database).probabilities(prompts: prompts, a: a, b: b)
         } throws: { error in
             "\(error)".contains("judge 'human': 2 of 3 pairs")
         }
+        let p = try judge.probabilities(prompts: prompts, a: a, b: b)
+        #expect(p[0] == 1 && p[1] == 0.5 && p[2].isNaN && p[3] == 0.5 && p[4] == 1, "\(p)")
+        // Read once, the verdicts are fixed: a judgement arriving later does not change what a resumed run reads.
+        try vote(database, [(c4, "ann3", .b)])
+        let again = try judge.probabilities(prompts: prompts, a: a, b: b)
+        #expect(again[2].isNaN && again[0] == 1, "\(again)")
     }
 
     @Test(arguments: TestStores.backends)
