@@ -221,6 +221,15 @@ public final class WorkerPool: Sendable {
         case .failure(let error) where error is JobCancelled:
             record("cancel \(id)") { try JobQueue.markCancelled(id: id, owner: owner, on: $0) }
             return .cancelled
+        case .failure(let deferred as JobDeferred):
+            // Back to the queue until it is woken or its time comes; a cancel requested meanwhile ends it.
+            record("park \(id)") { [ended] connection in
+                if let job = try JobQueue.park(id: id, owner: owner, until: deferred.until, ready: deferred.ready, on: connection),
+                   job.status.isFinal {
+                    try ended(job, connection)
+                }
+            }
+            return .released
         case .failure(let error as RetryableJobError):
             let delay = error.retryAfter ?? JobQueue.backoff(attempt: context.attempt)
             let lastAttempt = context.attempt >= context.job.maxAttempts

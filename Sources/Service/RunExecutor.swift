@@ -156,6 +156,9 @@ struct RunJob {
             // Shutdown and a lost lease leave the run as it is: another worker (or this one after a restart) resumes it.
             if context.cancellationReason == .requested { try finish(.cancelled) }
             throw error
+        } catch let deferred as JobDeferred {
+            // Waiting for people, checkpointed: the pool parks the job until it is woken or its deadline.
+            throw deferred
         } catch let error as StorageError where error.code == .unavailable {
             // The store went away mid-run: the run stays running with its checkpoint and resumes.
             throw RetryableJobError("store: \(error)")

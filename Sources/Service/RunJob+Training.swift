@@ -26,7 +26,9 @@ extension RunJob {
         let modelJudge = try run.judgeModel.flatMap { judge -> ModelJudge? in
             spec.algorithm.usesRewards ? nil : try ModelJudge(checkpoint: try checkpoint(of: judge.id, field: "judge"), kind: judge.kind.rawValue)
         }
-        let judge: (any BatchJudge)? = remote ?? modelJudge
+        // People judge in the annotation queue; the run waits for them with its job parked (``HumanJudge``).
+        let human = run.humanJudge.map { HumanJudge(runID: runID, options: $0, database: database) }
+        let judge: (any BatchJudge)? = remote ?? modelJudge ?? human
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
                                        scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal, keepLast: keepLast),
@@ -38,6 +40,15 @@ extension RunJob {
         } catch is TrainingCancelled {
             try observer.recorder.flush()
             throw JobCancelled()
+        } catch let pending as HumanJudgementPending {
+            // Checkpointed by the trainer: the job goes back to the queue until the batch is judged (a
+            // judgement completing it wakes the job) or its deadline, holding no thread and no lease meanwhile.
+            try observer.recorder.flush()
+            environment.signal.notify()
+            let batchID = pending.batchID
+            throw JobDeferred(until: pending.deadline) { connection in
+                try RunJudgeBatchRepository.progress(batchID: batchID, on: connection).isComplete
+            }
         }
         try observer.recorder.flush()
         let trained = outcome.policy

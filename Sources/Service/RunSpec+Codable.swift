@@ -97,6 +97,7 @@ extension RunSpec: Codable {
         case .training(let t):
             try out.encode(t.judge, forKey: AnyKey("judge"))
             try out.encodeIfPresent(t.judgeOptions, forKey: AnyKey("judge_options"))
+            try out.encodeIfPresent(t.humanJudge, forKey: AnyKey("judge_options"))
             try out.encodeIfPresent(t.model, forKey: AnyKey("model"))
             try out.encodeIfPresent(t.reference, forKey: AnyKey("reference"))
             try out.encode(t.training.hyperparameters, forKey: AnyKey("hyperparameters"))
@@ -165,8 +166,11 @@ extension TabularRunSpec {
 }
 
 extension TrainingRunSpec {
-    /// Judges named in the API but not available yet: reward and preference models, remote and human judges.
-    static let futureJudges = ["reward_model:", "preference_model:", "http:", "https:", "human"]
+    /// Judges a task's or stored preferences' run cannot take where they are refused (each is available elsewhere).
+    static let futureJudges = ["reward_model:", "preference_model:", "http:", "https:"]
+
+    /// The judge string of people judging in the annotation queue.
+    public static let humanJudgeName = "human"
 
     /// The validated spec and data source of a transformer run; errors name `task.name`, `dataset.*`,
     /// `judge`, `algorithm`, `model`, `reference` or `hyperparameters.<key>`.
@@ -179,7 +183,9 @@ extension TrainingRunSpec {
         } catch {
             throw RunSpecError(error.field, error.message)
         }
-        if let prompts {
+        if try body.string("judge", maxLength: 2000) == Self.humanJudgeName {
+            (source, judge, humanJudge) = try Self.humanSource(body, prompts: prompts, task: builtIn, algorithm: training.algorithm)
+        } else if let prompts {
             (source, judge, judgeOptions) = try Self.promptJudge(body, source: prompts, algorithm: training.algorithm)
         } else {
             if body.has("judge_options") { throw RunSpecError("judge_options", "only a remote (http:// or https://) judge takes options") }
@@ -258,6 +264,22 @@ extension TrainingRunSpec {
             throw RunSpecError("judge_options.protocol", "\(algorithm.rawValue) needs a reward per response: the reward protocol")
         }
         return (source, judge, options)
+    }
+
+    /// People judge the pairs a run samples from a task or stored prompts (`judge: "human"`): the pairwise
+    /// algorithms only, since PPO, RLOO and GRPO need a reward per response.
+    static func humanSource(_ body: SpecObject, prompts: Source?, task: (any TextTask)?, algorithm: TrainingAlgorithm) throws(RunSpecError)
+        -> (Source, String, HumanJudgeOptions) {
+        guard algorithm != .sft, !algorithm.usesRewards else {
+            throw RunSpecError("judge", "judge 'human' compares pairs: it judges sppo, inpo, nash_mp, nash_md and dpo, not \(algorithm.rawValue)")
+        }
+        if body.has("dataset") {
+            throw RunSpecError("dataset", "a run judged by people samples its pairs from a task or stored prompts, not from stored preferences")
+        }
+        guard let source = prompts ?? task.map({ Source.task($0.name) }) else {
+            throw RunSpecError("task", "judge 'human' needs a text task or a prompt dataset to sample pairs from")
+        }
+        return (source, humanJudgeName, try HumanJudgeOptions(reading: try body.object("judge_options")))
     }
 
     /// The built-in task named by `task`, if any (`task.name` must name one).

@@ -129,6 +129,8 @@ public struct TrainingRunSpec: Sendable, Equatable {
 
     /// How a remote (`http(s)://`) judge is called; nil for other judges.
     public var judgeOptions: RemoteJudgeOptions?
+    /// Where a run judged by people (`judge: "human"`) posts its pairs and how long it waits; nil for other judges.
+    public var humanJudge: HumanJudgeOptions?
 
     /// The built-in task, when the run has one.
     public var task: (any TextTask)? {

@@ -10,9 +10,10 @@ final class AppFixture: Sendable {
     let dialect: SQLDialect
     let tokens: [String: String]
 
-    init(_ dialect: SQLDialect, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
+    /// `location`: an existing store (a restart); by default a fresh one.
+    init(_ dialect: SQLDialect, location: DatabaseLocation? = nil, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
         self.dialect = dialect
-        var configuration = AppConfiguration(port: 0, database: try TestStores.location(dialect), workers: 8, logLevel: .warning)
+        var configuration = AppConfiguration(port: 0, database: try location ?? TestStores.location(dialect), workers: 8, logLevel: .warning)
         configure(&configuration)
         app = try Application(configuration: configuration,
                               logger: Logger(label: "test"), migrator: TestStores.migrator)

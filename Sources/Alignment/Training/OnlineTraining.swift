@@ -98,8 +98,10 @@ extension TrainingRun {
         let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(set.sampling),
                                            seed: Seeds.derive(spec.seed, Seeds.dataset, phaseIndex + 1))
         let allRates = try Self.winRates(judge, prompts: prompts, responses: rollouts.map { $0.map(\.text) })
-        return prompts.enumerated().map { i, prompt in
+        return prompts.enumerated().compactMap { i, prompt in
             let rates = allRates[i]
+            // A prompt none of whose pairs got a verdict says nothing about its samples.
+            guard !rates.contains(where: \.isNaN) else { return nil }
             // First index on ties, as numpy's argmax/argmin.
             var best = 0, worst = 0
             for j in rates.indices {
@@ -130,15 +132,25 @@ extension TrainingRun {
         return responses.map { ys in
             let k = ys.count
             var rates = [Double](repeating: 0, count: k)
+            // Pairs without a verdict (NaN) are left out of both rows' means: each row averages what was judged.
+            var counts = [Double](repeating: 1, count: k)
+            var judged = false
             for i in 0..<k {
                 for j in 0..<k where j > i {
-                    rates[i] += p[next]
-                    rates[j] += 1 - p[next]
+                    if !p[next].isNaN {
+                        rates[i] += p[next]
+                        rates[j] += 1 - p[next]
+                        counts[i] += 1
+                        counts[j] += 1
+                        judged = true
+                    }
                     next += 1
                 }
                 rates[i] += 0.5
             }
-            return k > 0 ? rates.map { $0 / Double(k) } : []
+            guard k > 0 else { return [] }
+            guard judged || k == 1 else { return [Double](repeating: .nan, count: k) }
+            return rates.indices.map { rates[$0] / counts[$0] }
         }
     }
 }

@@ -66,7 +66,8 @@ extension TrainingRun {
                 let a = rollouts[i][j], b = rollouts[i][j + 1]
                 let aWins = rng.nextDouble() < p[next]
                 next += 1
-                if a.tokens == b.tokens { continue }
+                // No verdict (NaN): the pair is left out, its draw still taken so later labels stay put.
+                if a.tokens == b.tokens || p[next - 1].isNaN { continue }
                 let (w, l) = aWins ? (a, b) : (b, a)
                 records.append(PairRecord(prompt: prompt, chosen: w.tokens, rejected: l.tokens))
             }

@@ -19,24 +19,28 @@ extension TrainingRun {
         }
         let all = set.trainPrompts
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, s))
-        let prompts = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
+        let drawn = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
         let params = samplingParameters(set.sampling)
-        let ys = try Rollouts.sample(policy, prompts: prompts, count: 1, parameters: params,
+        let ys = try Rollouts.sample(policy, prompts: drawn, count: 1, parameters: params,
                                      seed: Seeds.derive(spec.seed, Seeds.sampling, s)).map { $0[0] }
         let opponentSeed = Seeds.derive(spec.seed, Seeds.opponent, s)
         let opponents: [Rollout]
         if case .nashMD(let h) = spec.method {
-            opponents = try MixtureSampler.sample(policy: policy, reference: reference, prompts: prompts,
+            opponents = try MixtureSampler.sample(policy: policy, reference: reference, prompts: drawn,
                                                   mixture: h.mixtureCoef, parameters: params, seed: opponentSeed)
         } else {
             guard let opponent = phase == 1 ? half : anchor else {
                 throw TrainingSpecError(field: "resume", message: "checkpoint lacks the frozen iterate of its phase")
             }
-            opponents = try Rollouts.sample(opponent, prompts: prompts, count: 1, parameters: params, seed: opponentSeed).map { $0[0] }
+            opponents = try Rollouts.sample(opponent, prompts: drawn, count: 1, parameters: params, seed: opponentSeed).map { $0[0] }
         }
-        let preference = try judge.probabilities(prompts: prompts, a: ys.map(\.text), b: opponents.map(\.text))
-        guard preference.count == prompts.count else { throw TrainingSpecError(field: "judge", message: "\(preference.count) verdicts for \(prompts.count) pairs") }
-        let responses = ys.map(\.tokens)
+        let verdicts = try judge.probabilities(prompts: drawn, a: ys.map(\.text), b: opponents.map(\.text))
+        guard verdicts.count == drawn.count else { throw TrainingSpecError(field: "judge", message: "\(verdicts.count) verdicts for \(drawn.count) pairs") }
+        // Samples without a verdict (NaN: nobody judged them in time) take no part in the step.
+        let kept = drawn.indices.filter { !verdicts[$0].isNaN }
+        guard !kept.isEmpty else { return ["loss": 0, "grad_norm": 0] }
+        let prompts = kept.map { drawn[$0] }, preference = kept.map { verdicts[$0] }
+        let responses = kept.map { ys[$0].tokens }
         let refTokens = try Rollouts.logProbs(reference, prompts: prompts, responses: responses).perToken
         let anchorTokens = try anchor.map { try Rollouts.logProbs($0, prompts: prompts, responses: responses).perToken }
         // The policy's pass comes last: its backward must directly follow it.

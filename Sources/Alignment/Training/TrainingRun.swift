@@ -180,7 +180,15 @@ public final class TrainingRun {
         while completed < total {
             if observer.isCancelled { throw TrainingCancelled() }
             let s = completed + 1
-            var metrics = try step(s)
+            var metrics: [String: Double]
+            do {
+                metrics = try step(s)
+            } catch let pending as any JudgementPending {
+                // Step s has changed nothing the checkpoint holds yet (at most its frozen iterate, set from
+                // the policy itself), so resuming here samples the very pairs that are out for judgement.
+                try observer.checkpoint(step: completed, file: checkpoint())
+                throw pending
+            }
             completed = s
             metrics["learning_rate"] = Double(optimizer.learningRate)
             metrics["epoch"] = Double(s) / Double(total)
@@ -223,7 +231,7 @@ public final class TrainingRun {
     func finalEvaluation() throws -> [String: Double] {
         let samples = spec.optimizer.evalSamples
         if case .prompts(let set) = data, let reference, samples > 0, !set.evalPrompts.isEmpty {
-            guard let evaluator = judge ?? (scorer as? any BatchJudge) else { return [:] }
+            guard let evaluator = judge ?? (scorer as? any BatchJudge), evaluator.judgesEvaluations else { return [:] }
             let report = try PairEvaluation(samplesPerPrompt: samples, sampling: samplingParameters(set.sampling),
                                             seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
                 .run(model: policy, baseline: reference, prompts: set.evalPrompts, judge: evaluator)

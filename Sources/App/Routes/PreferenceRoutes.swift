@@ -1,6 +1,7 @@
 import Foundation
 import HTTP1
 import HTTPServer
+import Service
 import Storage
 
 /// `/v1/preferences`: post one or a batch, list with filters, get one.
@@ -27,6 +28,8 @@ struct PreferenceRoutes {
                 let created = try AppError.naming({ prefix($1 ?? 0) + "comparison_id" }) {
                     try PreferenceRepository.insert(items, annotator: annotator, on: connection)
                 }
+                // A run waiting for these judgements resumes; completed batches and datasets are announced.
+                try HumanJudgements.recorded(created, on: connection)
                 if single, let first = created.first {
                     return CreatedResponse(status: .created, body: FastJSON.encode(first), location: "/v1/preferences/\(first.id)")
                 }

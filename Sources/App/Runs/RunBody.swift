@@ -18,12 +18,15 @@ struct RunBody: Encodable, Sendable {
     var task: JSONValue?
     var dataset: JSONValue?
     var judge: JSONValue?
+    var judgeOptions: JSONValue?
     var hyperparameters: JSONValue?
     var seed: JSONValue?
     /// `checkpoints.keep_last`, when the run was given it.
     var checkpoints: JSONValue?
     var warnings: [String]
     var progress: Progress
+    /// While `waiting`: the batch of pairs people are judging (``HumanJudgeStatus``).
+    var waiting: JSONValue?
     var attempts: Int
     var error: String?
     var result: JSONValue?
@@ -34,7 +37,8 @@ struct RunBody: Encodable, Sendable {
     var finishedAt: Date?
     var updatedAt: Date
 
-    init(_ run: RunRecord) {
+    init(_ run: RunRecord, waiting: JSONValue? = nil) {
+        self.waiting = run.status == .waiting ? waiting : nil
         let spec = JSONValue(text: run.spec)
         id = run.id
         name = run.name
@@ -45,6 +49,7 @@ struct RunBody: Encodable, Sendable {
         task = spec["task"]
         dataset = spec["dataset"]
         judge = spec["judge"]
+        judgeOptions = spec["judge_options"]
         hyperparameters = spec["hyperparameters"] ?? .object([:])
         seed = spec["seed"]
         checkpoints = spec["checkpoints"]

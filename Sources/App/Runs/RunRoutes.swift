@@ -37,13 +37,17 @@ struct RunRoutes {
                 return status
             }
             let algorithm = request.query("algorithm")
-            let result = try database.read {
-                try RunRepository.list(status: status, algorithm: algorithm, after: page.after, limit: page.size, on: $0)
+            let (result, waiting) = try database.read { connection in
+                let page = try RunRepository.list(status: status, algorithm: algorithm, after: page.after, limit: page.size, on: connection)
+                return (page, try Self.waiting(page.items, on: connection))
             }
-            return try JSONResponse.make(ListBody(items: result.items.map(RunBody.init), nextPageToken: result.nextPageToken))
+            return try JSONResponse.make(ListBody(items: result.items.map { RunBody($0, waiting: waiting[$0.id]) },
+                                                  nextPageToken: result.nextPageToken))
         })
         router.get("/v1/runs/:id", handler: auth.require(Roles.readers) { request, _ in
-            try JSONResponse.make(RunBody(try Self.run(request, database)))
+            let run = try Self.run(request, database)
+            let waiting = try database.read { try Self.waiting([run], on: $0) }
+            return try JSONResponse.make(RunBody(run, waiting: waiting[run.id]))
         })
         router.get("/v1/runs/:id/metrics", handler: auth.require(Roles.readers) { request, _ in
             let run = try Self.run(request, database)
@@ -87,6 +91,13 @@ struct RunRoutes {
             signal.notify()
             return try JSONResponse.make(RunBody(run), status: .accepted)
         })
+    }
+
+    /// The `waiting` objects of the waiting runs among `runs`, by id.
+    static func waiting(_ runs: [RunRecord], on connection: any SQLConnection) throws -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for run in runs where run.status == .waiting { out[run.id] = try HumanJudgeStatus.waiting(runID: run.id, on: connection) }
+        return out
     }
 
     static func run(_ request: ServerRequest, _ database: Database) throws -> RunRecord {

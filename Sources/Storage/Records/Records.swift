@@ -49,9 +49,12 @@ public struct Comparison: Codable, Sendable, Equatable {
     /// How many annotators must judge it (overlap); at least 1.
     public var judgementsRequired: Int
     public var createdAt: Date
+    /// The run whose pairs these are, when a run judged by people (`judge: "human"`) posted it.
+    public var runID: String?
 
     public init(id: String, promptID: String, prompt: String, responseA: String, responseB: String,
-                modelA: String?, modelB: String?, dataset: String?, judgementsRequired: Int, createdAt: Date) {
+                modelA: String?, modelB: String?, dataset: String?, judgementsRequired: Int, createdAt: Date, runID: String? = nil) {
+        self.runID = runID
         self.id = id
         self.promptID = promptID
         self.prompt = prompt

@@ -46,7 +46,7 @@ public enum QueueRepository {
     /// connections and servers on PostgreSQL, until the transaction ends. Leasing then sees every
     /// lease committed before it, and because every such write takes this lock first, two
     /// group-committed batches cannot deadlock on comparison rows. SQLite has one writer already.
-    static func lock(on connection: any SQLConnection) throws {
+    public static func lock(on connection: any SQLConnection) throws {
         guard connection.dialect == .postgres else { return }
         try connection.query("SELECT pg_advisory_xact_lock(720518)", [])
     }

@@ -1,8 +1,9 @@
 public import Foundation
 
-/// Where a run is in its life: `queued → running → succeeded | failed | cancelled`.
+/// Where a run is in its life: `queued → running → succeeded | failed | cancelled`; a run judged by people
+/// goes `running → waiting → running` while its pairs are in the annotation queue.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
-    case queued, running, succeeded, failed, cancelled
+    case queued, running, waiting, succeeded, failed, cancelled
 
     /// Whether the run can change no more.
     public var isFinal: Bool { self == .succeeded || self == .failed || self == .cancelled }

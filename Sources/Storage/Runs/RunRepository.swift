@@ -44,9 +44,18 @@ public enum RunRepository {
         try connection.query(
             """
             UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?), updated_at = ?
-            WHERE id = ? AND status IN ('queued', 'running')
+            WHERE id = ? AND status IN ('queued', 'running', 'waiting')
             """,
             .integer(Timestamp.micros(now)), .integer(Timestamp.micros(now)), .text(id))
+    }
+
+    /// The run's pairs are with people: it waits, its job parked. Returns whether the run is waiting now
+    /// (false when it has ended meanwhile).
+    @discardableResult
+    public static func markWaiting(id: String, now: Date = Date(), on connection: any SQLConnection) throws -> Bool {
+        try !connection.query(
+            "UPDATE runs SET status = 'waiting', updated_at = ? WHERE id = ? AND status IN ('running', 'waiting') RETURNING id",
+            .integer(Timestamp.micros(now)), .text(id)).isEmpty
     }
 
     public static func setTotalSteps(id: String, _ total: Int, on connection: any SQLConnection) throws {
@@ -60,7 +69,7 @@ public enum RunRepository {
         let rows = try connection.query(
             """
             UPDATE runs SET status = ?, error = ?, result = ?, output_model_id = ?, finished_at = ?, updated_at = ?
-            WHERE id = ? AND status IN ('queued', 'running') RETURNING id
+            WHERE id = ? AND status IN ('queued', 'running', 'waiting') RETURNING id
             """,
             .text(status.rawValue), .optional(error), .optional(result), .optional(outputModelID),
             .integer(Timestamp.micros(now)), .integer(Timestamp.micros(now)), .text(id))
