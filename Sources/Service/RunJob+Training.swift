@@ -45,6 +45,8 @@ extension RunJob {
         let name = record.name ?? "\(record.algorithm) \(runID)"
         var result: [String: JSONValue] = ["steps": .number(Double(outcome.steps))]
         for (key, value) in outcome.summary where value.isFinite { result[key] = .number(value) }
+        // Says how the win rate's interval was computed, as an evaluation's `interval` does (the same evaluator).
+        if let method = outcome.intervalMethod { result["eval/interval_method"] = .string(method) }
         let summary = result, parentID = record.modelID, seed = Int(spec.seed), parameterCount = trained.parameterCount
         // The policy and the run's end are one transaction: a crash between them cannot store the policy twice.
         try database.write { connection in
