@@ -3,9 +3,9 @@
 per seed, make the task's reference by SFT, then run each algorithm from it judged by the task's oracle
 reward (and PPO once more judged by a reward model trained on the task's oracle labels, its critic seeded
 from it); print one JSON object per run, then a Markdown table of the oracle's mean reward of the trained
-policy against the reference's: the share of right answers, the mean reward (−2·|answer − sum|, malformed
-−40; unbounded below, so heavy-tailed), the pairwise win rate against the reference, the KL to it, and wall
-time per step.
+policy against the reference's: the share of right answers, the mean reward (−2·min(|answer − sum|, 20),
+malformed −40), the pairwise win rate against the reference, the KL to it, and wall time per step (the
+end-of-run evaluation included).
 
     python3 Benchmarks/rl_table.py URL TOKEN [--seeds 1,2,3] [--algorithms ppo,rloo,grpo] [--no-reward-model] [--hyper JSON]
 """

@@ -1,4 +1,5 @@
 public import Logging
+public import Service
 public import Storage
 
 /// Settings of `preflab serve`, from flags or `PREFLAB_*` environment variables.
@@ -25,6 +26,11 @@ public struct AppConfiguration: Sendable {
     public var scoreShardSize = 64
     public var scoreTimeoutSeconds = 120
     public var scoreMaxItems = 16384
+
+    /// The same limits for the rollouts of runs judged by a reward model.
+    public var runScoring: RunScoring {
+        RunScoring(shardSize: scoreShardSize, inlineMax: scoreInlineMax, timeoutSeconds: scoreTimeoutSeconds)
+    }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .defaultSQLite,
                 workers: Int = 16, logLevel: Logger.Level = .info) {

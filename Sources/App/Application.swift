@@ -65,7 +65,8 @@ public final class Application: Sendable {
         ModelRoutes(database: database, auth: auth, cache: models).register(on: &router)
         let signal = RunSignal()
         let runs = RunExecutor(database: database, signal: signal, threads: configuration.runWorkers,
-                               lease: .seconds(configuration.jobLeaseSeconds), logger: logger, events: { jobMetrics.record($0) })
+                               lease: .seconds(configuration.jobLeaseSeconds), logger: logger, scoring: configuration.runScoring,
+                               events: { jobMetrics.record($0) })
         self.runs = runs
         let scorer = ShardedScorer(database: database, signal: runs.scoreSignal, shardSize: configuration.scoreShardSize,
                                    timeout: .seconds(configuration.scoreTimeoutSeconds), wake: { runs.wake() })

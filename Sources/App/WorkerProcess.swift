@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 public import Logging
-import Service
+public import Service
 public import Storage
 #if canImport(Glibc)
 import Glibc
@@ -33,15 +33,16 @@ public final class WorkerProcess: Sendable {
 
     /// Opens (and migrates) the store; `concurrency` jobs of `kinds` run at once, each on its own thread.
     /// `metricsPort` (0: any free port) serves `/metrics` on `metricsHost`.
+    /// `scoring` says when the rollouts of runs judged by a reward model are scored in shards.
     public init(location: DatabaseLocation, concurrency: Int, leaseSeconds: Int, kinds: [String], metricsPort: Int? = nil,
-                metricsHost: String = "127.0.0.1", logger: Logger) throws {
+                metricsHost: String = "127.0.0.1", scoring: RunScoring = RunScoring(), logger: Logger) throws {
         self.location = location
         self.logger = logger
         self.metricsHost = metricsHost.contains(":") ? "[\(metricsHost)]" : metricsHost
         database = try Database(location: location, migrator: try Migrator.locate())
         let metrics = metrics
         runs = RunExecutor(database: database, signal: RunSignal(), threads: max(1, concurrency), lease: .seconds(leaseSeconds),
-                           logger: logger, kinds: kinds, events: { metrics.record($0) })
+                           logger: logger, kinds: kinds, scoring: scoring, events: { metrics.record($0) })
         if let metricsPort {
             var router = Router()
             router.get("/metrics", execution: .inline) { _ in

@@ -12,6 +12,23 @@ extension JobQueue {
             """, .integer(Int64(prefix.count)), .text(prefix)).first.map(JobRecord.init(row:))
     }
 
+    /// Leases one **queued** job of the group to `owner`, or nil when none is left: the submitter claims its own
+    /// shards while it waits for them, so a batch completes even where no other worker is free (a pool of one
+    /// thread running the job that submitted it). Jobs that other workers hold, or whose lease lapsed, are
+    /// left to the pools, whose claims take lapsed ones first.
+    public static func claimQueued(idPrefix prefix: String, owner: String, lease: Duration, now: Date = Date(),
+                                   on connection: any SQLConnection) throws -> JobRecord? {
+        let micros = Timestamp.micros(now)
+        let lock = connection.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        guard let id = try connection.query(
+            """
+            SELECT id FROM jobs WHERE substr(id, 1, CAST(? AS INTEGER)) = ? AND status = 'queued' AND cancel_requested = 0
+              AND run_after <= ? ORDER BY id LIMIT 1\(lock)
+            """, .integer(Int64(prefix.count)), .text(prefix), .integer(micros)).first?["id"].string
+        else { return nil }
+        return try take(id: id, owner: owner, lease: lease, now: micros, on: connection)
+    }
+
     /// Cancels the group's queued jobs at once and asks its running ones to stop (they end `cancelled`).
     public static func requestCancel(idPrefix prefix: String, now: Date = Date(), on connection: any SQLConnection) throws {
         let micros = Timestamp.micros(now)

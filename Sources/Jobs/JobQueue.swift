@@ -99,8 +99,8 @@ public enum JobQueue {
         return try get(id: id, on: connection)
     }
 
-    private static func take(id: String, owner: String, lease: Duration, now: Int64,
-                             on connection: any SQLConnection) throws -> JobRecord? {
+    static func take(id: String, owner: String, lease: Duration, now: Int64,
+                     on connection: any SQLConnection) throws -> JobRecord? {
         try connection.query(
             """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,

@@ -18,6 +18,8 @@ public final class RunExecutor: Sendable {
     /// Wakes this process's scorers when its pool writes a shard's scores.
     public let scoreSignal: ScoreSignal
     private let pool: WorkerPool?
+    /// Scores the rollouts of runs judged by a reward model, in shards over every pool (this one's runs help).
+    private let runScorer: ShardedScorer?
 
     /// The queues a pool can take (`--queues`), and the job kinds each holds.
     public static let queues: [(name: String, kinds: [String])] = [
@@ -38,14 +40,24 @@ public final class RunExecutor: Sendable {
     /// `kinds` are the job kinds its pool takes (by default all: runs, evaluations, webhook deliveries, scoring shards).
     public init(database: Database, signal: RunSignal, threads: Int, lease: Duration, logger: Logger,
                 kinds: [String] = [jobKind, Evaluations.jobKind, Webhooks.jobKind, ScoreShardJob.kind], scoreSignal: ScoreSignal = ScoreSignal(),
-                events: (@Sendable (JobEvent) -> Void)? = nil) {
+                scoring: RunScoring = RunScoring(), events: (@Sendable (JobEvent) -> Void)? = nil) {
         self.database = database
         self.signal = signal
         self.scoreSignal = scoreSignal
-        let job = RunJob.Environment(database: database, signal: signal, logger: logger)
         let client = HTTPClient()
-        let shards = ScoreShardJob(database: database, models: ScoringModelCache(), signal: scoreSignal)
+        let models = ScoringModelCache()
+        let shards = ScoreShardJob(database: database, models: models, signal: scoreSignal)
         let owner = WorkerPool.defaultOwner()
+        runScorer = threads > 0
+            ? ShardedScorer(database: database, signal: scoreSignal, shardSize: scoring.shardSize, timeout: .seconds(scoring.timeoutSeconds),
+                            helper: ShardedScorer.Helper(models: models, owner: owner, lease: lease))
+            : nil
+        var environment = RunJob.Environment(database: database, signal: signal, logger: logger)
+        if let scorer = runScorer {
+            let inlineMax = scoring.inlineMax
+            environment.rewards = { @Sendable (id: String) -> any RolloutScorer in scorer.rolloutScorer(modelID: id, inlineMax: inlineMax, models: models) }
+        }
+        let job = environment
         pool = threads > 0
             ? WorkerPool(database: database, kinds: kinds, threads: threads, owner: owner, lease: lease, logger: logger, events: events,
                          ended: { job, connection in
@@ -72,7 +84,10 @@ public final class RunExecutor: Sendable {
     public func start() { pool?.start() }
 
     /// Stops taking runs; running ones are released at a step boundary and resume after restart.
-    public func stop() { pool?.stop(timeout: .seconds(10)) }
+    public func stop() {
+        pool?.stop(timeout: .seconds(10))
+        runScorer?.close()
+    }
 
     /// A run was queued by this process: start it without waiting for the poll.
     public func wake() { pool?.wake() }
@@ -111,6 +126,21 @@ public final class RunExecutor: Sendable {
     }
 }
 
+/// How runs judged by a reward model score their rollouts: batches of more than `inlineMax` rollouts in
+/// shards of `shardSize` over the worker pools (the configuration's PREFLAB_SCORE_* values), waiting at most
+/// `timeoutSeconds` for a batch.
+public struct RunScoring: Sendable {
+    public var shardSize = 64
+    public var inlineMax = 256
+    public var timeoutSeconds = 120
+
+    public init(shardSize: Int = 64, inlineMax: Int = 256, timeoutSeconds: Int = 120) {
+        self.shardSize = shardSize
+        self.inlineMax = inlineMax
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
 /// A `--queues` name that is not one of ``RunExecutor/queues``.
 public struct QueueNameError: Error, Sendable, Equatable {
     public let name: String
@@ -122,6 +152,8 @@ struct RunJob {
         let database: Database
         let signal: RunSignal
         let logger: Logger
+        /// The scorer of a run judged by `reward_model:<id>` (sharded when its batch is large); nil: in this thread.
+        var rewards: (@Sendable (String) -> any RolloutScorer)? = nil
     }
 
     let context: JobContext

@@ -21,7 +21,10 @@ extension RunJob {
         let rewardModel = try run.rewardModel.map { try RewardModelScorer(checkpoint: try checkpoint(of: $0, field: "judge")) }
         // A remote judge judges pairs, and for PPO, RLOO and GRPO scores each response (reward protocol).
         let remote = try run.judgeOptions.map { try RemoteJudge(url: run.judge, options: $0) }
-        let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (rewardModel.map { $0 as any RolloutScorer } ?? remote) : nil
+        // Its scores come from the shared scoring computation, sharded over the worker pools when the batch is large: the
+        // same bits whichever worker scores which rollout, so a run resumed elsewhere repeats its steps exactly.
+        let stored = run.rewardModel.map { id in environment.rewards?(id) ?? rewardModel.map { $0 as any RolloutScorer } }
+        let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (stored.flatMap { $0 } ?? remote) : nil
         // A stored reward or preference model judges the pairs of the pairwise methods.
         let modelJudge = try run.judgeModel.flatMap { judge -> ModelJudge? in
             spec.algorithm.usesRewards ? nil : try ModelJudge(checkpoint: try checkpoint(of: judge.id, field: "judge"), kind: judge.kind.rawValue)
@@ -57,6 +60,8 @@ extension RunJob {
         let name = record.name ?? "\(record.algorithm) \(runID)"
         var result: [String: JSONValue] = ["steps": .number(Double(outcome.steps))]
         for (key, value) in outcome.summary where value.isFinite { result[key] = .number(value) }
+        // Says how the win rate's interval was computed, as an evaluation's `interval` does (the same evaluator).
+        if let method = outcome.intervalMethod { result["eval/interval_method"] = .string(method) }
         let summary = result, parentID = record.modelID, seed = Int(spec.seed), parameterCount = trained.parameterCount
         // The policy and the run's end are one transaction: a crash between them cannot store the policy twice.
         try database.write { connection in

@@ -36,38 +36,46 @@ public struct ScoreShardJob: Sendable {
         } catch {
             throw PolicyError("score_shard payload: \(error)")
         }
-        try Self.testPause(context)
+        try Self.testPause { try context.checkCancellation() }
         do {
-            guard let record = try database.read({ try ModelRepository.get(id: payload.modelID, on: $0) }) else {
-                throw ScoringError.modelMissing(payload.modelID)
+            try Self.perform(payload, jobID: context.job.id, worker: worker, database: database, models: models, signal: signal) {
+                try context.checkCancellation()
             }
-            let scores = try models.with(record, database: database) { model in
-                try Scoring.compute(model, mode: payload.mode, items: payload.items)
-            }
-            try context.checkCancellation()
-            let jobID = context.job.id
-            // The scores and the job's completion in one commit: a commit is most of a small shard's overhead. The
-            // pool's own completion then finds the job done and changes nothing. Without the lease (another worker
-            // redoes the shard) the scores are written all the same: they are the same scores.
-            try database.write { connection in
-                try ScoreShardRepository.put(jobID: jobID, batchID: payload.batch, index: payload.index, scores: scores,
-                                             worker: worker, on: connection)
-                try JobQueue.complete(id: jobID, owner: worker, on: connection)
-            }
-            signal.notify()
         } catch let error as StorageError where error.code == .unavailable {
             throw RetryableJobError("store: \(error)")
         }
     }
 
+    /// Scores a shard and stores its scores with the job's completion, in one commit (a commit is most of a
+    /// small shard's overhead; the pool's own completion then finds the job done and changes nothing). Without
+    /// the lease (another worker redoes the shard) the scores are written all the same: they are the same scores.
+    /// Shared by the pools' handler and a scorer that computes its own batch's shards while it waits.
+    static func perform(_ payload: ScoreShardPayload, jobID: String, worker: String, database: Database, models: ScoringModelCache,
+                        signal: ScoreSignal, beforeWrite: () throws -> Void = {}) throws {
+        guard let record = try database.read({ try ModelRepository.get(id: payload.modelID, on: $0) }) else {
+            throw ScoringError.modelMissing(payload.modelID)
+        }
+        let scores = try models.with(record, database: database) { model in
+            try Scoring.compute(model, mode: payload.mode, items: payload.items)
+        }
+        try beforeWrite()
+        try database.write { connection in
+            try ScoreShardRepository.put(jobID: jobID, batchID: payload.batch, index: payload.index, scores: scores,
+                                         worker: worker, on: connection)
+            try JobQueue.complete(id: jobID, owner: worker, on: connection)
+        }
+        signal.notify()
+    }
+
     static let pauseFile = ProcessInfo.processInfo.environment["PREFLAB_TEST_SHARD_PAUSE_FILE"]
 
     /// A test-only hook: while the file named by `PREFLAB_TEST_SHARD_PAUSE_FILE` exists, a claimed shard
-    /// waits before scoring, so a test can see which worker holds it and kill that worker mid-shard.
-    static func testPause(_ context: JobContext) throws {
+    /// waits before scoring (in a pool or in the scorer that helps with its own batch), so a test can see
+    /// which workers hold shards and kill one mid-shard.
+    static func testPause(_ checkCancellation: () throws -> Void = {}) throws {
         guard let path = pauseFile else { return }
         while FileManager.default.fileExists(atPath: path) {
-            try context.checkCancellation()
+            try checkCancellation()
             Thread.sleep(forTimeInterval: 0.02)
         }
     }

@@ -9,7 +9,25 @@ public import Storage
 /// process's pool or by PostgreSQL `NOTIFY`, polling as the fallback) until a deadline, and returns the
 /// scores in input order. A shard whose worker died is redone by another once its lease lapses; one
 /// that fails for good, or uses up its attempts, fails the whole request with ``ScoringError/shardFailed(job:error:)``.
+///
+/// With a ``Helper`` the scorer also computes its own batch's queued shards while it waits (a run scoring its
+/// rollouts on a worker thread): the batch then completes even where no other worker is free, and other
+/// workers that are free take shards beside it. Every shard is computed by ``Scoring/compute(_:mode:items:)``,
+/// so the scores are the same bits whoever computes which.
 public final class ShardedScorer: Sendable {
+    /// Who computes the submitter's own shards: its model cache, and the lease owner it claims them as.
+    public struct Helper: Sendable {
+        public var models: ScoringModelCache
+        public var owner: String
+        public var lease: Duration
+
+        public init(models: ScoringModelCache, owner: String, lease: Duration) {
+            self.models = models
+            self.owner = owner
+            self.lease = lease
+        }
+    }
+
     public let database: Database
     public let shardSize: Int
     public let maxAttempts: Int
@@ -18,11 +36,13 @@ public final class ShardedScorer: Sendable {
     private let signal: ScoreSignal
     private let wake: @Sendable () -> Void
     private let listener: PostgresListener?
+    private let helper: Helper?
 
     /// `wake` tells this process's pool that shards were queued (it claims at once instead of at its next poll).
     public init(database: Database, signal: ScoreSignal, shardSize: Int = 64, maxAttempts: Int = 3, timeout: Duration = .seconds(120),
-                pollInterval: Duration = .milliseconds(250), wake: @escaping @Sendable () -> Void = {}) {
+                pollInterval: Duration = .milliseconds(250), helper: Helper? = nil, wake: @escaping @Sendable () -> Void = {}) {
         self.database = database
+        self.helper = helper
         self.signal = signal
         self.shardSize = max(1, shardSize)
         self.maxAttempts = max(1, maxAttempts)
@@ -92,6 +112,7 @@ public final class ShardedScorer: Sendable {
             if done >= count {
                 return try database.read { try ScoreShardRepository.results(batchID: batch, on: $0) }.mapValues(\.scores)
             }
+            if let helper, try helpWith(prefix: prefix, helper) { continue }
             let now = Date()
             if now >= nextFailureCheck {
                 // A scan of the batch's jobs, so once per poll interval rather than at every shard written.
@@ -107,6 +128,22 @@ public final class ShardedScorer: Sendable {
         }
     }
 
+    /// Claims and computes one queued shard of the batch as `helper`'s owner; false when none is queued.
+    private func helpWith(prefix: String, _ helper: Helper) throws -> Bool {
+        guard let job = try database.write({ try JobQueue.claimQueued(idPrefix: prefix, owner: helper.owner, lease: helper.lease, on: $0) }) else {
+            return false
+        }
+        let payload: ScoreShardPayload
+        do {
+            payload = try JSONDecoder().decode(ScoreShardPayload.self, from: Data(job.payload.utf8))
+        } catch {
+            throw ScoringError.shardFailed(job: job.id, error: "score_shard payload: \(error)")
+        }
+        try ScoreShardJob.testPause()
+        try ScoreShardJob.perform(payload, jobID: job.id, worker: helper.owner, database: database, models: helper.models, signal: signal)
+        return true
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
@@ -116,16 +153,20 @@ public final class ShardedScorer: Sendable {
         return String(repeating: "0", count: max(0, 6 - text.count)) + text
     }
 
-    /// This scorer as a ``RolloutScorer`` for the reward model `modelID`.
-    public func rolloutScorer(modelID: String) -> any RolloutScorer {
-        ShardedRolloutScorer(scorer: self, modelID: modelID)
+    /// This scorer as a ``RolloutScorer`` for the reward model `modelID`: batches of more than `inlineMax`
+    /// rollouts are sharded, smaller ones scored in this thread with `models` (the same computation, so the
+    /// same bits either way).
+    public func rolloutScorer(modelID: String, inlineMax: Int = 0, models: ScoringModelCache = ScoringModelCache(capacity: 1)) -> any RolloutScorer {
+        ShardedRolloutScorer(scorer: self, modelID: modelID, inlineMax: inlineMax, models: models)
     }
 }
 
-/// Rewards of rollouts from a stored reward model, sharded over the worker pools.
+/// Rewards of rollouts from a stored reward model, sharded over the worker pools when the batch is large.
 struct ShardedRolloutScorer: RolloutScorer {
     let scorer: ShardedScorer
     let modelID: String
+    let inlineMax: Int
+    let models: ScoringModelCache
 
     func rewards(prompts: [String], responses: [String]) throws -> [Double] {
         guard prompts.count == responses.count else { throw PolicyError("as many prompts as responses are needed") }
@@ -133,6 +174,15 @@ struct ShardedRolloutScorer: RolloutScorer {
             throw ScoringError.modelMissing(modelID)
         }
         guard ScoringMode(kind: model.kind) == .rewards else { throw PolicyError("\(modelID) is a \(model.kind), not a reward_model") }
-        return try scorer.score(model: model, mode: .rewards, items: zip(prompts, responses).map { ScoringItem(prompt: $0, response: $1) })
+        // Responses are cut to fit the model's context at a character boundary, as ``ModelJudge`` does (a byte-level
+        // policy's sample can decode to more bytes than it has tokens).
+        let context = try JSONDecoder().decode(GPTConfig.self, from: Data(model.architecture.utf8)).context
+        let items = zip(prompts, responses).map {
+            ScoringItem(prompt: $0, response: ModelJudge.cut($1, toBytes: context - 2 - $0.utf8.count))
+        }
+        guard items.count > inlineMax else {
+            return try models.with(model, database: scorer.database) { try Scoring.compute($0, mode: .rewards, items: items) }
+        }
+        return try scorer.score(model: model, mode: .rewards, items: items)
     }
 }

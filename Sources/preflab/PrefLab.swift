@@ -126,7 +126,7 @@ struct Worker: ParsableCommand {
         let logger = Logger(label: "preflab.worker")
         do {
             try WorkerProcess(location: config.database, concurrency: concurrency, leaseSeconds: config.jobLeaseSeconds, kinds: kinds,
-                              metricsPort: metricsPort, logger: logger).run()
+                              metricsPort: metricsPort, scoring: config.runScoring, logger: logger).run()
         } catch {
             logger.critical("could not start the worker", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -34,6 +34,10 @@ import TestSupport
         #expect(dpoRun["reference_id"] as? String == reference, "the reference defaults to the starting policy")
         let result = try #require(dpoRun["result"] as? [String: Any])
         #expect(result["eval/win_rate"] is Double)
+        // The end-of-run evaluation is the evaluations API's, and says how its interval was computed as an evaluation does.
+        #expect(result["eval/interval_method"] as? String == "expanded percentile bootstrap over prompts, B=2000, 95%")
+        let low = try #require(result["eval/win_rate_low"] as? Double), high = try #require(result["eval/win_rate_high"] as? Double)
+        #expect(low <= (result["eval/win_rate"] as? Double ?? -1) && (result["eval/win_rate"] as? Double ?? 2) <= high)
         let trained = try #require(result["model_id"] as? String)
         #expect(try app.call("GET", "/v1/models/\(trained)", as: "ci").json["parent_id"] as? String == reference)
         let loss = try app.call("GET", "/v1/runs/\(dpo)/metrics?key=loss", as: "ci").json["items"] as? [[String: Any]] ?? []

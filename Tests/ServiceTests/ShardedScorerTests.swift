@@ -85,6 +85,22 @@ import TestSupport
         #expect(rewards == (try Self.direct(database, reward, mode: .rewards, items: items)))
     }
 
+    /// With no pool at all, a scorer that helps computes its own batch's shards: a run on the only thread of a
+    /// pool never waits for shards no one else can take. The scores are the inline computation's bits, and the
+    /// shards it held are completed under its name.
+    @Test(arguments: TestStores.backends)
+    func aHelpingScorerCompletesItsBatchAlone(dialect: SQLDialect) throws {
+        let database = try TestStores.open(dialect)
+        let reward = try Self.storeModel(database, kind: "reward_model")
+        let scorer = ShardedScorer(database: database, signal: ScoreSignal(), shardSize: 2, timeout: .seconds(30),
+                                   helper: ShardedScorer.Helper(models: ScoringModelCache(), owner: "helper:1:x", lease: .seconds(30)))
+        defer { scorer.close() }
+        let items = Self.items(9, pairs: false)
+        let got = try scorer.score(model: reward, mode: .rewards, items: items)
+        #expect(got.map(\.bitPattern) == (try Self.direct(database, reward, mode: .rewards, items: items)).map(\.bitPattern))
+        #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'score_shard'").first?["n"].int } == 0)
+    }
+
     /// A shard that fails on every attempt is retried with backoff, then dead-lettered, and the waiting scorer
     /// fails naming the shard and its last error rather than waiting for its deadline.
     @Test(arguments: TestStores.backends)

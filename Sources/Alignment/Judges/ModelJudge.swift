@@ -50,7 +50,7 @@ public struct ModelJudge: BatchJudge {
     }
 
     /// The longest prefix of `text` of at most `limit` UTF-8 bytes that ends at a character boundary.
-    static func cut(_ text: String, toBytes limit: Int) -> String {
+    public static func cut(_ text: String, toBytes limit: Int) -> String {
         guard text.utf8.count > limit else { return text }
         var out = ""
         var used = 0

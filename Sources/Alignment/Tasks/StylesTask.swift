@@ -33,7 +33,11 @@ public struct StylesTask: TextTask {
     public var isTransitive: Bool { false }
     public var oracle: any PairwiseJudge { StylesOracle(dominance: dominance, hushLoss: hushLoss, malformedLoss: malformedLoss) }
     public var trainPrompts: [String] { ["cat:", "sun:", "sea:", "car:", "tea:", "dog:", "map:", "pen:"] }
-    public var evalPrompts: [String] { ["owl:", "box:", "fig:", "jam:"] }
+    /// Sixteen words unseen in training: a win rate's interval is a bootstrap over prompts, so four of them
+    /// (as before) left it as wide as the spread between single prompts.
+    public var evalPrompts: [String] {
+        ["owl:", "box:", "fig:", "jam:", "hat:", "cup:", "bus:", "egg:", "ink:", "key:", "leg:", "nut:", "oak:", "pig:", "rug:", "toy:"]
+    }
     public var referenceConfig: GPTConfig { GPTConfig(layers: 2, dim: 48, heads: 4, context: 16) }
 
     public var sftExamples: [SFTExample] {

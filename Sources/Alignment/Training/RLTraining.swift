@@ -168,8 +168,8 @@ extension TrainingRun {
 
     /// `eval/reward` and `eval/reference_reward`: the oracle's mean reward of the policy's and the reference's
     /// samples on the evaluation prompts (`eval_samples` each, seeded as the rest of the evaluation), and
-    /// `eval/optimal`, `eval/reference_optimal`: the share of those samples with the task's best reward. The mean
-    /// is heavy-tailed where the reward is unbounded below (arithmetic), so the share is the steadier measure.
+    /// `eval/optimal`, `eval/reference_optimal`: the share of those samples with the task's best reward (the
+    /// steadier measure: one far-off sample moves a mean by up to the reward's range over the sample count).
     func oracleRewards(_ task: any RewardTask, samples: Int) throws -> [String: Double] {
         guard let reference else { return [:] }
         let prompts = task.evalPrompts

@@ -48,6 +48,8 @@ public struct TrainingOutcome {
     /// Final evaluation (`eval/win_rate`, `eval/win_rate_low`, `eval/win_rate_high`, `eval/exploitability`,
     /// `eval/reference_exploitability`, `eval/kl`) when a task and a reference are available, plus `steps`.
     public var summary: [String: Double]
+    /// How `eval/win_rate_low`/`eval/win_rate_high` were computed (``ClusteredBootstrap/method``), when they were.
+    public var intervalMethod: String?
     /// Steps run in total (including those before a resume).
     public var steps: Int
 }
@@ -177,6 +179,7 @@ public final class TrainingRun {
     public func run(observer: any TrainingObserver) throws -> TrainingOutcome {
         let total = spec.totalSteps
         var summary: [String: Double] = [:]
+        var method: String?
         while completed < total {
             if observer.isCancelled { throw TrainingCancelled() }
             let s = completed + 1
@@ -193,7 +196,7 @@ public final class TrainingRun {
             metrics["learning_rate"] = Double(optimizer.learningRate)
             metrics["epoch"] = Double(s) / Double(total)
             if s == total {
-                summary = try finalEvaluation()
+                (summary, method) = try finalEvaluation()
                 metrics.merge(summary) { $1 }
             }
             try observer.record(step: s, metrics: metrics)
@@ -201,9 +204,9 @@ public final class TrainingRun {
                 try observer.checkpoint(step: s, file: checkpoint())
             }
         }
-        if summary.isEmpty { summary = try finalEvaluation() }
+        if summary.isEmpty { (summary, method) = try finalEvaluation() }
         summary["steps"] = Double(total)
-        return TrainingOutcome(policy: policy, summary: summary, steps: total)
+        return TrainingOutcome(policy: policy, summary: summary, intervalMethod: method, steps: total)
     }
 
     /// The task, when the data is one.
@@ -227,11 +230,13 @@ public final class TrainingRun {
     }
 
     /// Win rate vs the reference, exploitability and KL on the task's eval prompts; on a prompt dataset,
-    /// the judge's win rate (bootstrap over prompts, docs/ALGORITHMS.md §9.1), KL, and mean judged rewards.
-    func finalEvaluation() throws -> [String: Double] {
+    /// the judge's win rate, KL, and mean judged rewards. Either way the win rate and KL come from the evaluator
+    /// of the evaluations API (``PairEvaluation``, a bootstrap over prompts, docs/ALGORITHMS.md §9.1), whose
+    /// interval method is returned beside the numbers.
+    func finalEvaluation() throws -> (numbers: [String: Double], intervalMethod: String?) {
         let samples = spec.optimizer.evalSamples
         if case .prompts(let set) = data, let reference, samples > 0, !set.evalPrompts.isEmpty {
-            guard let evaluator = judge ?? (scorer as? any BatchJudge), evaluator.judgesEvaluations else { return [:] }
+            guard let evaluator = judge ?? (scorer as? any BatchJudge), evaluator.judgesEvaluations else { return ([:], nil) }
             let report = try PairEvaluation(samplesPerPrompt: samples, sampling: samplingParameters(set.sampling),
                                             seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
                 .run(model: policy, baseline: reference, prompts: set.evalPrompts, judge: evaluator)
@@ -241,15 +246,15 @@ public final class TrainingRun {
                 summary["eval/reward"] = mine
                 summary["eval/reference_reward"] = theirs
             }
-            return summary
+            return (summary, report.intervalMethod)
         }
-        guard let task, let reference, samples > 0 else { return [:] }
-        var summary = try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
-                                             seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
+        guard let task, let reference, samples > 0 else { return ([:], nil) }
+        var (summary, method) = try Evaluation.summary(policy: policy, reference: reference, task: task, samples: samples,
+                                                       seed: Seeds.derive(spec.seed, Seeds.evaluation, 99))
         if spec.algorithm.usesRewards, let rewardTask = task as? any RewardTask {
             summary.merge(try oracleRewards(rewardTask, samples: samples)) { $1 }
         }
-        return summary
+        return (summary, method)
     }
 
     /// One optimiser step of the configured algorithm.

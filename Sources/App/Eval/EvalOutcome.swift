@@ -32,8 +32,8 @@ public struct EvalGate: Sendable {
     public enum Basis: String, Sendable, CaseIterable {
         /// The win rate must reach the threshold (the default).
         case point
-        /// The 95% interval's lower bound must: a win that is not noise (with 20 prompts, a 0.56 win rate
-        /// has a lower bound near 0.49, so this needs a larger prompt set).
+        /// The 95% interval's lower bound must: a win that is not noise (the interval is a bootstrap over
+        /// prompts, so this needs many prompts).
         case lower
     }
 

@@ -4,15 +4,15 @@ import Testing
 /// End-to-end: each algorithm at its default hyperparameters, started from the task's SFT reference, against
 /// the task's oracle, at three training seeds. Serialized so that each run has the machine's cores to itself.
 ///
-/// Margins: the win rate's 95% interval (normal, on 20 prompts × 128 = 2560 paired comparisons for arithmetic,
-/// 4 × 512 = 2048 for styles; half-width ≈ 0.02) must lie above ½. On the cycle the regularised equilibrium
-/// itself beats the reference only by 0.59 (see ``StylesTask``), hence the larger evaluation there.
-/// Exploitability is a mean of per-prompt maxima over candidates of means of 512 oracle probabilities: its
+/// Margins: the win rate's 95% interval (the evaluations' bootstrap over prompts, on 100 prompts × 128 = 12800
+/// paired comparisons for arithmetic, 16 × 128 = 2048 for styles) must lie above ½. On the cycle the regularised
+/// equilibrium itself beats the reference only by 0.59 (see ``StylesTask``), so the margin there is thin.
+/// Exploitability is a mean of per-prompt maxima over candidates of means of 128 oracle probabilities: its
 /// standard error is below 0.45/√2048 ≈ 0.01 per run, so a gap of 0.05 between two runs is over three standard
 /// errors of the difference.
 @Suite(.serialized) struct AlignmentImprovementTests {
     static let seeds: [UInt64] = [1, 2, 3]
-    static let styles: [String: HyperValue] = ["eval_samples": .number(512)]
+    static let styles: [String: HyperValue] = ["eval_samples": .number(128)]
     static let margin = 0.05
 
     func expectImproves(

@@ -5,7 +5,7 @@ import Testing
 
 /// PPO, RLOO and GRPO on the arithmetic task (docs/ALGORITHMS.md §12): each raises the oracle's reward above the
 /// reference's with its default budget (its mean, the share of right answers, and the pairwise win rate's 95%
-/// interval above ½, on 20 prompts × 64 samples), reports TRL-named metrics, and resumes bit for bit.
+/// interval above ½, on all 100 prompts × 64 samples), reports TRL-named metrics, and resumes bit for bit.
 @Suite struct RLTrainingTests {
     static let keys = ["objective/kl", "objective/entropy", "objective/rlhf_reward", "objective/scores", "policy/approxkl",
                        "policy/clipfrac", "policy/entropy", "loss/policy_avg", "loss", "grad_norm"]
@@ -54,6 +54,9 @@ import Testing
     @Test func theOracleRewardIsMinusKTimesTheDistance() throws {
         let scorer = OracleRewardScorer(task: ArithmeticTask())
         #expect(try scorer.rewards(prompts: ["2+3=", "2+3=", "2+3=", "9+9="], responses: ["5", "7", "five", "18"]) == [0, -4, -40, 0])
+        // The distance is capped at the malformed answer's 20, so the reward is bounded: "999" costs what "x" costs.
+        #expect(try scorer.rewards(prompts: ["2+3=", "2+3=", "1+1=", "0+0="], responses: ["24", "26", "999", "20"]) == [-38, -40, -40, -40])
+        #expect(ArithmeticTask().oracle.probability(prompt: "1+1=", a: "999", b: "x") == 0.5)
         // The pairwise oracle is σ of the reward difference.
         let task = ArithmeticTask()
         expectClose(task.oracle.probability(prompt: "4+4=", a: "9", b: "5"), 1 / (1 + exp(-(task.reward(prompt: "4+4=", response: "9") - task.reward(prompt: "4+4=", response: "5")))), tolerance: 1e-12)
