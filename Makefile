@@ -9,8 +9,9 @@ PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 deps:
 	@scripts/deps.sh
 
+## The release binary, stamped with `git describe` (preflab --version, preflab_build_info).
 build: deps
-	$(SWIFT) build -c release --product preflab
+	$(SWIFT) build -c release --product preflab $$(scripts/build-stamp.sh)
 
 ## Runs the service on the embedded SQLite store under ./data.
 serve: build
