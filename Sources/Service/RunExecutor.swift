@@ -175,7 +175,11 @@ struct RunJob {
             _ = try RunEvents.finish(id: runID, status: status, error: error, result: text, on: connection)
         }
         environment.signal.notify()
-        // A failed run is the researcher's news (a bad spec, a diverged loss), not the operator's: info, like the rest.
+        logFinished(status, error: error)
+    }
+
+    /// A failed run is the researcher's news (a bad spec, a diverged loss), not the operator's: info, like its start.
+    func logFinished(_ status: RunStatus, error: String? = nil) {
         var metadata: Logger.Metadata = ["run_id": "\(runID)", "status": "\(status.rawValue)", "attempt": "\(context.attempt)"]
         if let error { metadata["error"] = "\(error)" }
         environment.logger.info("run \(status.rawValue)", metadata: metadata)
