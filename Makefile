@@ -4,13 +4,14 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api check-deploy e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
 
 deps:
 	@scripts/deps.sh
 
+## The release binary, stamped with `git describe` (preflab --version, preflab_build_info).
 build: deps
-	$(SWIFT) build -c release --product preflab
+	$(SWIFT) build -c release --product preflab $$(scripts/build-stamp.sh)
 
 ## Runs the service on the embedded SQLite store under ./data.
 serve: build
@@ -37,6 +38,11 @@ test-tsan: deps
 ## openapi.yaml is valid OpenAPI 3.1, and a live server conforms to it (schemathesis).
 check-api: deps
 	scripts/check-api.sh
+
+## Deploy/ without a container engine (hadolint, Kubernetes and compose schemas, systemd-analyze verify), then the
+## topology test: PostgreSQL, migrate, API and two workers as processes, end to end with a worker killed -9.
+check-deploy: deps
+	scripts/check-deploy.sh
 
 ## The annotation page in headless Chromium (Debian's chromium + chromium-driver, installed when missing).
 e2e: deps

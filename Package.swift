@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "HTTP1", "HTTPServer", "StrictJSON", "Storage", "Policy", "Alignment", "Jobs", "Service",
+                "HTTP1", "HTTPServer", "StrictJSON", "Storage", "Policy", "Alignment", "Jobs", "Service", "CLinux",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

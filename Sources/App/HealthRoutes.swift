@@ -32,10 +32,11 @@ enum HealthRoutes {
             let body = document.bytes
             return ServerResponse(status: failure == nil ? .ok : .serviceUnavailable, contentType: "application/json", body: body)
         }
-        router.get("/metrics", execution: .inline) { _ in
+        // Not inline: the fleet's gauges are read from the store.
+        router.get("/metrics") { _ in
             let text = metrics.render(gauges: [
                 (name: "preflab_http_open_connections", help: "Open client connections.", value: Double(connections())),
-            ]) + extra()
+            ]) + extra() + FleetMetrics.render(database: database, includeStore: true)
             return ServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         }
     }

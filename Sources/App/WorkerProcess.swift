@@ -10,7 +10,7 @@ import Glibc
 /// `preflab worker`: the job handlers over the store, and no API. Several worker processes on several
 /// machines share one PostgreSQL: each claims jobs with `FOR UPDATE SKIP LOCKED`, renews its leases by
 /// heartbeat, is woken by `NOTIFY` (polling otherwise), and registers itself in `workers`. With a
-/// metrics port it serves `/metrics` (its pool's job counts and latencies) and nothing else.
+/// metrics port it serves `/metrics` (its pool's job counts and latencies, its process and store latency) and nothing else.
 public final class WorkerProcess: Sendable {
     public let location: DatabaseLocation
     let database: Database
@@ -39,14 +39,17 @@ public final class WorkerProcess: Sendable {
         self.location = location
         self.logger = logger
         self.metricsHost = metricsHost.contains(":") ? "[\(metricsHost)]" : metricsHost
-        database = try Database(location: location, migrator: try Migrator.locate())
+        let database = try Database(location: location, migrator: try Migrator.locate())
+        self.database = database
         let metrics = metrics
         runs = RunExecutor(database: database, signal: RunSignal(), threads: max(1, concurrency), lease: .seconds(leaseSeconds),
                            logger: logger, kinds: kinds, scoring: scoring, events: { metrics.record($0) })
         if let metricsPort {
             var router = Router()
-            router.get("/metrics", execution: .inline) { _ in
-                ServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(metrics.render().utf8))
+            // The fleet's gauges (jobs, runs, heartbeats) come from the API's /metrics, so that summing does not count them twice.
+            router.get("/metrics", execution: .inline) { [database] _ in
+                let text = metrics.render() + FleetMetrics.render(database: database, includeStore: false)
+                return ServerResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
             }
             var configuration = HTTPServerConfiguration()
             configuration.host = metricsHost

@@ -28,3 +28,11 @@ static inline long long clinux_raise_nofile(void) {
     }
     return limit.rlim_cur == RLIM_INFINITY ? -1 : (long long)limit.rlim_cur;
 }
+
+// The build's version and commit: `make build` links in an object that defines them
+// (scripts/build-stamp.sh). They are weak so that a plain `swift build` links without it; the
+// accessors then return NULL and the binary reports "unknown".
+extern const char *preflab_build_version(void) __attribute__((weak));
+extern const char *preflab_build_commit(void) __attribute__((weak));
+static inline const char *clinux_build_version(void) { return preflab_build_version ? preflab_build_version() : NULL; }
+static inline const char *clinux_build_commit(void) { return preflab_build_commit ? preflab_build_commit() : NULL; }

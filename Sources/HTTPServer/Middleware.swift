@@ -46,7 +46,7 @@ public struct AccessLogMiddleware: HTTPMiddleware {
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             response.headers.replaceOrAdd(name: "Server-Timing", value: "app;dur=\(String(format: "%.3f", ms))")
             logger.debug("request", metadata: [
-                "request.id": "\(request.requestID)",
+                "request_id": "\(request.requestID)",
                 "http.method": "\(request.method)",
                 "http.target": "\(request.http.target)",
                 "http.status": "\(response.status.code)",

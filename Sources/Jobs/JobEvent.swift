@@ -11,10 +11,13 @@ public struct JobEvent: Sendable, Hashable {
     public var outcome: Outcome
     /// Seconds the handler ran (0 for `claimed`).
     public var seconds: Double
+    /// A claim that took the job over after its previous holder's lease expired.
+    public var reclaimed: Bool
 
-    public init(kind: String, outcome: Outcome, seconds: Double) {
+    public init(kind: String, outcome: Outcome, seconds: Double, reclaimed: Bool = false) {
         self.kind = kind
         self.outcome = outcome
         self.seconds = seconds
+        self.reclaimed = reclaimed
     }
 }

@@ -66,7 +66,9 @@ public enum JobQueue {
             } else if attempts >= row["max_attempts"].int ?? 1 {
                 try ended(try finishExpired(id: id, status: .dead, error: "lease expired \(attempts) times", now: nowMicros, on: connection), connection)
             } else {
-                return try take(id: id, owner: owner, lease: lease, now: nowMicros, on: connection)
+                var job = try take(id: id, owner: owner, lease: lease, now: nowMicros, on: connection)
+                job?.reclaimedAfterExpiry = true
+                return job
             }
         }
         guard let id = try connection.query(

@@ -32,6 +32,9 @@ public struct JobRecord: Sendable, Hashable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var updatedAt: Date
+    /// Set by `JobQueue.claim` when this claim took the job over from a worker whose lease had expired
+    /// (it died or stalled): what `preflab_lease_expiries_total` counts. Not stored.
+    public var reclaimedAfterExpiry = false
 }
 
 extension JobRecord {

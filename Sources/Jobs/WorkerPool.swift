@@ -188,7 +188,7 @@ public final class WorkerPool: Sendable {
         }
         // Removed only after the outcome is written, so a drained `stop` means recorded outcomes.
         defer { state.update { $0.running[job.id] = nil } }
-        events?(JobEvent(kind: job.kind, outcome: .claimed, seconds: 0))
+        events?(JobEvent(kind: job.kind, outcome: .claimed, seconds: 0, reclaimed: job.reclaimedAfterExpiry))
         let start = ContinuousClock.now
         let outcome: Result<Void, any Error>
         do {

@@ -172,6 +172,9 @@ struct RunJob {
             throw RetryableJobError("store: \(error)")
         }
         environment.signal.notify()
+        environment.logger.info(context.attempt > 1 ? "run resumed" : "run started", metadata: [
+            "run_id": "\(runID)", "algorithm": "\(run.algorithm)", "attempt": "\(context.attempt)",
+        ])
         do {
             // Jobs queued before specs were payloads carry `{}`: their stored request is the spec.
             let payload = context.job.payload.utf8.count > 2 ? context.job.payload : run.spec
@@ -196,7 +199,6 @@ struct RunJob {
             throw RetryableJobError("store: \(error)")
         } catch {
             guard !context.isCancelled || context.cancellationReason == .requested else { throw JobCancelled() }
-            environment.logger.warning("run failed", metadata: ["run": "\(runID)", "error": "\(error)"])
             try finish(.failed, error: Self.describe(error))
             throw error
         }
@@ -208,6 +210,14 @@ struct RunJob {
             _ = try RunEvents.finish(id: runID, status: status, error: error, result: text, on: connection)
         }
         environment.signal.notify()
+        logFinished(status, error: error)
+    }
+
+    /// A failed run is the researcher's news (a bad spec, a diverged loss), not the operator's: info, like its start.
+    func logFinished(_ status: RunStatus, error: String? = nil) {
+        var metadata: Logger.Metadata = ["run_id": "\(runID)", "status": "\(status.rawValue)", "attempt": "\(context.attempt)"]
+        if let error { metadata["error"] = "\(error)" }
+        environment.logger.info("run \(status.rawValue)", metadata: metadata)
     }
 
     /// The exact tabular updates: instant, so they are not checkpointed; a restart recomputes them.

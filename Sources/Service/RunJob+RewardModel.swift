@@ -46,6 +46,7 @@ extension RunJob {
             try RunEvents.finish(id: runID, status: .succeeded, result: JSONValue.object(result).text, outputModelID: model.id, on: connection)
         }
         environment.signal.notify()
+        logFinished(.succeeded)
     }
 
     /// Stored preferences resolved by majority (ties and skips dropped), with the strongest strength among

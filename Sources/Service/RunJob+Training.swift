@@ -73,6 +73,7 @@ extension RunJob {
             try RunEvents.finish(id: runID, status: .succeeded, result: JSONValue.object(result).text, outputModelID: model.id, on: connection)
         }
         environment.signal.notify()
+        logFinished(.succeeded)
     }
 
     /// A stored policy, or (SFT on a task with no model given) the task's reference architecture freshly initialised.

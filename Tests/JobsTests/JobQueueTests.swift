@@ -51,11 +51,12 @@ import TestSupport
         let t0 = self.t0
         let id = try database.write { c in try JobQueue.enqueue(kind: "train", payload: "{}", maxAttempts: 2, now: t0, on: c).id }
         let first = try database.write { c in try JobQueue.claim(kinds: ["train"], owner: "a", lease: .seconds(10), now: t0, on: c) }
-        #expect(first?.attempts == 1)
+        #expect(first?.attempts == 1 && first?.reclaimedAfterExpiry == false)
         // Still leased: nobody else gets it.
         #expect(try database.write { c in try JobQueue.claim(kinds: ["train"], owner: "b", lease: .seconds(10), now: t0 + 9, on: c) } == nil)
         let second = try database.write { c in try JobQueue.claim(kinds: ["train"], owner: "b", lease: .seconds(10), now: t0 + 11, on: c) }
         #expect(second?.id == id && second?.attempts == 2 && second?.leaseOwner == "b")
+        #expect(second?.reclaimedAfterExpiry == true, "a takeover is what preflab_lease_expiries_total counts")
         // Its second lease expires too, with no attempt left: dead, not handed out, and reported to
         // `ended` in the claiming transaction (no handler will ever see it again).
         let (claimed, ended) = try database.write { c -> (JobRecord?, [JobRecord]) in

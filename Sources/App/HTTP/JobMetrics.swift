@@ -15,6 +15,7 @@ public final class JobMetrics: Sendable {
         var counts: [String: [JobEvent.Outcome: UInt64]] = [:]
         var latency: [String: Histogram] = [:]
         var running: [String: Int] = [:]
+        var leaseExpiries: UInt64 = 0
     }
 
     /// Upper bounds in seconds: a one-item shard takes about a millisecond, a training run minutes.
@@ -30,6 +31,7 @@ public final class JobMetrics: Sendable {
             state.counts[event.kind, default: [:]][event.outcome, default: 0] += 1
             if event.outcome == .claimed {
                 state.running[event.kind, default: 0] += 1
+                if event.reclaimed { state.leaseExpiries += 1 }
                 return
             }
             state.running[event.kind, default: 1] -= 1
@@ -42,7 +44,7 @@ public final class JobMetrics: Sendable {
     }
 
     public func render() -> String {
-        let (counts, latency, running) = state.withLock { ($0.counts, $0.latency, $0.running) }
+        let (counts, latency, running, expiries) = state.withLock { ($0.counts, $0.latency, $0.running, $0.leaseExpiries) }
         var out = "# HELP preflab_jobs_total Jobs this process's pool claimed, and how each ended, by job kind.\n"
         out += "# TYPE preflab_jobs_total counter\n"
         for kind in counts.keys.sorted() {
@@ -67,6 +69,11 @@ public final class JobMetrics: Sendable {
         for (kind, count) in running.sorted(by: { $0.key < $1.key }) {
             out += "preflab_jobs_running{kind=\"\(kind)\"} \(count)\n"
         }
+        let retries = counts.values.reduce(0) { $0 + ($1[.retried] ?? 0) }
+        out += "# HELP preflab_job_retries_total Jobs this process's pool handed back for another attempt after a retryable failure.\n"
+        out += "# TYPE preflab_job_retries_total counter\npreflab_job_retries_total \(retries)\n"
+        out += "# HELP preflab_lease_expiries_total Jobs this process's pool took over after their holder's lease expired (a worker died or stalled).\n"
+        out += "# TYPE preflab_lease_expiries_total counter\npreflab_lease_expiries_total \(expiries)\n"
         return out
     }
 }

@@ -11,6 +11,8 @@ public final class Database: Sendable {
     private let writerCount: Int
     /// Whether the last write reached the store; `/readyz` and the error log follow it.
     public let writability = StoreWritability()
+    /// Read and write latency and group-commit batch sizes, for `/metrics`.
+    public let metrics = StoreMetrics()
 
     /// Opens the store at `location` and migrates it.
     ///
@@ -45,7 +47,8 @@ public final class Database: Sendable {
         for _ in 1..<writerCount { writers.append(ConnectionPool.Box(try open())) }
         readers = ConnectionPool(size: readerPoolSize, open: open, healthy: healthy)
         cursors = ConnectionPool(size: cursorPoolSize, open: open, healthy: healthy)
-        committer = GroupCommitter(connections: writers, dialect: dialect, writability: writability, reopen: open, healthy: healthy)
+        committer = GroupCommitter(connections: writers, dialect: dialect, writability: writability, metrics: metrics,
+                                   reopen: open, healthy: healthy)
     }
 
     deinit {
@@ -54,7 +57,9 @@ public final class Database: Sendable {
 
     /// Lends a pooled connection for reading.
     public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try readers.with(body)
+        let start = ContinuousClock.now
+        defer { metrics.observe(.read, seconds: start.secondsSince) }
+        return try readers.with(body)
     }
 
     /// Lends a connection for a read that lasts as long as a client takes to download it (an
@@ -70,7 +75,9 @@ public final class Database: Sendable {
     /// touch nothing but the connection.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) throws -> T {
-        try committer.write(body)
+        let start = ContinuousClock.now
+        defer { metrics.observe(.write, seconds: start.secondsSince) }
+        return try committer.write(body)
     }
 
     /// Like `write`, without waiting: `completion` gets the result on the writer's completion
@@ -78,7 +85,9 @@ public final class Database: Sendable {
     /// of its batch (not the next batch, which the writer is already running).
     public func writeAsync<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T,
                                         completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let start = ContinuousClock.now, metrics = metrics
         committer.submit({ try body($0) }) { outcome in
+            metrics.observe(.write, seconds: start.secondsSince)
             switch outcome {
             case .success(let value):
                 if let typed = value as? T {

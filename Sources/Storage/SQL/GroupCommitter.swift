@@ -81,15 +81,17 @@ final class GroupCommitter: Sendable {
     private let reopen: @Sendable () throws(StorageError) -> any SQLConnection
     private let healthy: @Sendable (any SQLConnection) -> Bool
     private let writability: StoreWritability
+    private let metrics: StoreMetrics
 
     /// Starts one writer thread per connection. A writer whose connection breaks
     /// (a PostgreSQL restart) opens a new one before its next batch.
     init(connections: [ConnectionPool.Box], dialect: SQLDialect, maxBatch: Int = 512,
-         writability: StoreWritability = StoreWritability(),
+         writability: StoreWritability = StoreWritability(), metrics: StoreMetrics = StoreMetrics(),
          reopen: @escaping @Sendable () throws(StorageError) -> any SQLConnection,
          healthy: @escaping @Sendable (any SQLConnection) -> Bool) {
         self.maxBatch = maxBatch
         self.writability = writability
+        self.metrics = metrics
         self.reopen = reopen
         self.healthy = healthy
         // SQLite: take the write lock up front so the batch never fails half-way on SQLITE_BUSY.
@@ -163,7 +165,10 @@ final class GroupCommitter: Sendable {
                 available.wait()
                 continue
             }
+            let start = ContinuousClock.now
             commit(batch, on: connection)
+            metrics.observe(.commit, seconds: start.secondsSince)
+            metrics.observeBatch(size: batch.count)
             recordWritability(batch)
             completions.enqueue(batch)
         }
