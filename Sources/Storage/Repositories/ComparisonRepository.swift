@@ -10,9 +10,13 @@ public struct NewComparison: Sendable {
     public var modelB: String?
     public var dataset: String?
     public var judgementsRequired: Int
+    /// A conversational prompt's messages (`promptText` is their rendering).
+    public var promptMessages: [ChatMessage]?
 
     public init(promptID: String? = nil, promptText: String? = nil, responseA: String, responseB: String,
-                modelA: String? = nil, modelB: String? = nil, dataset: String? = nil, judgementsRequired: Int = 1) {
+                modelA: String? = nil, modelB: String? = nil, dataset: String? = nil, judgementsRequired: Int = 1,
+                promptMessages: [ChatMessage]? = nil) {
+        self.promptMessages = promptMessages
         self.promptID = promptID
         self.promptText = promptText
         self.responseA = responseA
@@ -27,7 +31,7 @@ public struct NewComparison: Sendable {
 public enum ComparisonRepository {
     static let columns = """
         c.id, c.prompt_id, p.text AS prompt, c.response_a, c.response_b, c.model_a, c.model_b, c.dataset,
-        c.judgements_required, c.created_at
+        c.judgements_required, c.created_at, c.prompt_messages
         """
 
     /// Inserts every comparison (creating prompts given as text) or none; an unknown prompt id is a
@@ -52,14 +56,16 @@ public enum ComparisonRepository {
             let comparison = Comparison(
                 id: Identifier.make("cmp", now: now), promptID: promptID, prompt: promptText, responseA: item.responseA,
                 responseB: item.responseB, modelA: item.modelA, modelB: item.modelB, dataset: item.dataset,
-                judgementsRequired: item.judgementsRequired, createdAt: now)
+                judgementsRequired: item.judgementsRequired, createdAt: now, promptMessages: item.promptMessages)
             try connection.query(
                 """
-                INSERT INTO comparisons (id, prompt_id, response_a, response_b, model_a, model_b, dataset, judgements_required, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO comparisons (id, prompt_id, response_a, response_b, model_a, model_b, dataset, judgements_required, created_at,
+                                         prompt_messages)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 .text(comparison.id), .text(promptID), .text(item.responseA), .text(item.responseB), .optional(item.modelA),
-                .optional(item.modelB), .optional(item.dataset), .integer(Int64(item.judgementsRequired)), .integer(Timestamp.micros(now)))
+                .optional(item.modelB), .optional(item.dataset), .integer(Int64(item.judgementsRequired)), .integer(Timestamp.micros(now)),
+                ChatMessage.storedText(item.promptMessages))
             out.append(comparison)
         }
         return out
@@ -90,6 +96,7 @@ public enum ComparisonRepository {
             id: row["id"].string ?? "", promptID: row["prompt_id"].string ?? "", prompt: row["prompt"].string ?? "",
             responseA: row["response_a"].string ?? "", responseB: row["response_b"].string ?? "",
             modelA: row["model_a"].string, modelB: row["model_b"].string, dataset: row["dataset"].string,
-            judgementsRequired: row["judgements_required"].int ?? 1, createdAt: Timestamp.date(row["created_at"]))
+            judgementsRequired: row["judgements_required"].int ?? 1, createdAt: Timestamp.date(row["created_at"]),
+            promptMessages: ChatMessage.stored(row["prompt_messages"]))
     }
 }
