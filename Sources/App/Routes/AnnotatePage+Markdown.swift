@@ -11,11 +11,12 @@ extension AnnotatePage {
           const INLINE = /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*\n][\s\S]*?)\*\*|__([^_\n][\s\S]*?)__|\*([^*\s][^*\n]*?)\*|\b_([^_\s][^_\n]*?)_\b|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
 
           function inline(parent, text) {
+            // A regex of its own per call: the recursion for nested emphasis must not move this one's position.
+            const pattern = new RegExp(INLINE.source, "g");
             let last = 0;
-            INLINE.lastIndex = 0;
-            for (let m; (m = INLINE.exec(text)); ) {
+            for (let m; (m = pattern.exec(text)); ) {
               if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
-              last = INLINE.lastIndex;
+              last = pattern.lastIndex;
               if (m[1]) { const c = el("code"); c.textContent = m[2]; parent.appendChild(c); }
               else if (m[3] !== undefined || m[4] !== undefined) { const s = el("strong"); inline(s, m[3] ?? m[4]); parent.appendChild(s); }
               else if (m[5] !== undefined || m[6] !== undefined) { const e = el("em"); inline(e, m[5] ?? m[6]); parent.appendChild(e); }
@@ -83,7 +84,8 @@ extension AnnotatePage {
                 root.appendChild(q);
                 continue;
               }
-              const para = [];
+              // The first line is always taken, so every turn of the outer loop consumes a line.
+              const para = [all[i++]];
               while (i < all.length && all[i].trim() && !/^\s*(```|~~~)/.test(all[i]) && !/^#{1,6}\s/.test(all[i])
                      && !bullet.test(all[i]) && !/^\s*>/.test(all[i])) para.push(all[i++]);
               const p = el("p");

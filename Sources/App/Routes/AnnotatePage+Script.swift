@@ -21,7 +21,7 @@ extension AnnotatePage {
             buttons: Array.from(document.querySelectorAll("[data-choice]")),
           };
           const state = { token: "", item: null, shownAt: 0, busy: false, judged: 0, pending: null, dataset: "",
-                          saved: null, undoTimer: 0, guidelines: new Map() };
+                          saved: null, undoTimer: 0, guidelines: new Map(), parked: null };
           const CHOICE_NAMES = { first: "A is better", second: "B is better", tie: "tie", skip: "skipped" };
 
           function storage(kind) {
@@ -196,6 +196,18 @@ extension AnnotatePage {
             }
           }
 
+          // The next comparison: one set aside by an undo while its lease lasts, else the queue's.
+          async function showNext() {
+            const parked = state.parked;
+            state.parked = null;
+            if (parked && Date.parse(parked.lease_expires_at) > Date.now() + 5000) {
+              display(parked);
+              loadDatasets();
+              return;
+            }
+            await loadNext();
+          }
+
           function offerUndo(saved) {
             state.saved = saved;
             ui.last.textContent = `Saved ${saved.comparison}: ${saved.what}.`;
@@ -212,6 +224,8 @@ extension AnnotatePage {
               const response = await request("POST", `/v1/preferences/${encodeURIComponent(saved.id)}/undo`);
               if (response.status === 201) {
                 const body = await response.json();
+                // The comparison on screen keeps its lease: it comes back once the undone one is judged again.
+                if (state.item && !ui.item.hidden && state.item.comparison_id !== body.item.comparison_id) state.parked = state.item;
                 state.saved = null;
                 clearTimeout(state.undoTimer);
                 ui.undoBar.hidden = true;
@@ -261,14 +275,14 @@ extension AnnotatePage {
                 ui.notice.textContent = "";
                 offerUndo({ id: stored.id, comparison: item.comparison_id, what: CHOICE_NAMES[which] });
                 showError("");
-                await loadNext();
+                await showNext();
                 return;
               }
               const text = await problemText(response);
               if (response.status === 409) {
                 // Already judged or complete elsewhere: nothing to retry, move on.
                 ui.notice.textContent = `Not saved: ${text}`;
-                await loadNext();
+                await showNext();
                 return;
               }
               showError(text);
@@ -310,10 +324,18 @@ extension AnnotatePage {
             ui.token.focus();
           });
 
+          // The comparison on screen stays if it belongs to the chosen dataset: a lease left behind would keep
+          // it from this annotator until it expires.
           ui.picker.addEventListener("change", () => {
             state.dataset = ui.picker.value;
+            state.parked = null;
             storage("localStorage")?.setItem(DATASET_KEY, state.dataset);
             ui.picker.blur();
+            if (state.item && !ui.item.hidden && (!state.dataset || state.item.dataset === state.dataset)) {
+              showGuidelines(state.item.dataset || state.dataset);
+              loadDatasets();
+              return;
+            }
             loadNext();
           });
           ui.again.addEventListener("click", () => { showError(""); loadNext(); });

@@ -19,15 +19,15 @@ struct AnnotationRoutes {
         })
         router.get("/v1/datasets/:name/guidelines", handler: auth.require(Roles.annotators.union([.ci])) { request, _ in
             let name = request.parameters["name"] ?? ""
-            guard let guidelines = try database.read({ try AnnotationRepository.guidelines(dataset: name, on: $0) }) else {
+            guard Self.validName(name), let guidelines = try database.read({ try AnnotationRepository.guidelines(dataset: name, on: $0) }) else {
                 throw AppError(.notFound, code: "not_found", detail: "dataset '\(name)' has no guidelines")
             }
             return try JSONResponse.make(guidelines)
         })
         router.put("/v1/datasets/:name/guidelines", handler: auth.require(Roles.researchers) { request, principal in
             let name = request.parameters["name"] ?? ""
-            guard !name.isEmpty, name.unicodeScalars.count <= 200 else {
-                throw AppError(.unprocessableContent, code: "invalid_parameter", detail: "a dataset name has 1 to 200 characters", field: "name")
+            guard Self.validName(name) else {
+                throw AppError(.unprocessableContent, code: "invalid_parameter", detail: "a dataset name has 1 to 200 characters and no NUL", field: "name")
             }
             let object = try JSONObject.object(try JSONObject.parse(request.body), path: "")
             try object.rejectUnknown(["markdown"])
@@ -58,6 +58,13 @@ struct AnnotationRoutes {
             response.headers.add(name: "Location", value: "/v1/preferences/\(result.undo.id)")
             return response
         })
+    }
+}
+
+extension AnnotationRoutes {
+    /// A dataset name as the API takes it elsewhere: 1 to 200 characters, no NUL (which PostgreSQL cannot store).
+    static func validName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.count <= 200 && !name.utf8.contains(0)
     }
 }
 

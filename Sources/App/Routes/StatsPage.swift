@@ -63,7 +63,7 @@ enum StatsPage {
         table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
         th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
         td.num { text-align: right; }
-        .chart svg { width: 100%; height: auto; display: block; }
+        .chart svg { width: 100%; max-width: 720px; height: auto; display: block; }
         .chart text { fill: currentColor; font-size: 12px; }
         .chart .track { fill: #8882; }
         .chart .done { fill: var(--accent); }
@@ -115,11 +115,11 @@ enum StatsPage {
 
           // Per dataset: a bar for the share of judgements done and one for Fleiss' κ (0–1; below 0 shows empty).
           function chart(rows) {
-            const width = 640, label = 150, bar = 12, gap = 10, group = bar * 2 + gap + 6;
+            const width = 720, label = 150, bar = 12, gap = 10, group = bar * 2 + gap + 6;
             const height = Math.max(1, rows.length) * group + 28;
             const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
             root.appendChild(svg("title", {}, "Judgements done and Fleiss' kappa per dataset"));
-            const span = width - label - 60;
+            const span = width - label - 100;
             rows.forEach((r, i) => {
               const y = 8 + i * group;
               root.appendChild(svg("text", { x: 0, y: y + bar + 4 }, name(r.dataset)));
