@@ -163,7 +163,7 @@ extension HTTPServer {
     }
 
     /// A body that could not be spooled (disk full): 503, and the connection closes with the rest unread.
-    private func refuseBody(_ connection: Connection, _ context: WorkerContext) -> Void {
+    private func refuseBody(_ connection: Connection, _ context: WorkerContext) {
         connection.spool = nil
         let response = ServerResponse.text("the server could not store the request body; retry later\n", status: .serviceUnavailable)
         guard case .bytes(let body) = response.body else { return finish(connection) }

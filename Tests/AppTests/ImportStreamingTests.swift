@@ -48,6 +48,11 @@ import TestSupport
         #expect(errors.first?["field"] as? String == "rejected")
         #expect(try app.count("preferences") == 500)
         #expect(try app.call("GET", "/v1/imports/imp_unknown", as: "researcher").status == 404)
+        // An empty body is refused at once, not accepted and failed later.
+        let empty = try app.call("POST", "/v1/preferences/import?async=true", as: "researcher", raw: [],
+                                 headers: ["Content-Type": "application/jsonl"])
+        #expect(empty.status == 422)
+        #expect(empty.json["code"] as? String == "invalid_import")
         #expect(try app.call("GET", location, as: "ann1").status == 403)
     }
 

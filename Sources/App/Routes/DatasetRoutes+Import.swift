@@ -26,6 +26,7 @@ extension DatasetRoutes {
                                                 annotator: principal.name, database: database, imports: imports)
             }
             if async {
+                guard !request.body.isEmpty else { throw Self.emptyImport }
                 return try Self.startBackground(request, .bytes(request.body), keeping: nil, size: request.body.count, dataset: dataset,
                                                 annotator: principal.name, database: database, imports: imports)
             }
