@@ -53,6 +53,10 @@ import TestSupport
                                  headers: ["Content-Type": "application/jsonl"])
         #expect(empty.status == 422)
         #expect(empty.json["code"] as? String == "invalid_import")
+        let badKey = try app.call("POST", "/v1/preferences/import?async=true", as: "researcher", raw: Array(good.utf8),
+                                  headers: ["Content-Type": "application/jsonl", "Idempotency-Key": "a b"])
+        #expect(badKey.status == 400)
+        #expect(badKey.json["code"] as? String == "invalid_idempotency_key")
         #expect(try app.call("GET", location, as: "ann1").status == 403)
     }
 

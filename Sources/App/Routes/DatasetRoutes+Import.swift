@@ -21,6 +21,8 @@ extension DatasetRoutes {
                     handler: auth.require(Roles.researchers) { request, principal in
             let dataset = try datasetParameter(request)
             let async = try Self.flag(request, "async", values: ["true", "false"]) == "true"
+            // Checked on every import, though only imports answered in the request replay by it.
+            _ = try Idempotency.key(request)
             if let spooled = request.spooledBody {
                 return try Self.startBackground(request, .file(path: spooled.path), keeping: spooled, size: spooled.count, dataset: dataset,
                                                 annotator: principal.name, database: database, imports: imports)

@@ -78,6 +78,7 @@ enum StatsPage {
           const SVG = "http://www.w3.org/2000/svg";
           const $ = (id) => document.getElementById(id);
           let token = "";
+          let lastRows = null;
 
           function storage() { try { return window.localStorage; } catch { return null; } }
           function showError(text) { $("error").textContent = text; $("error").hidden = !text; }
@@ -115,11 +116,13 @@ enum StatsPage {
 
           // Per dataset: a bar for the share of judgements done and one for Fleiss' κ (0–1; below 0 shows empty).
           function chart(rows) {
-            const width = 720, label = 150, bar = 12, gap = 10, group = bar * 2 + gap + 6;
+            // Drawn at the width it is shown at, so its 12px text stays 12px on a phone.
+            const width = Math.max(300, Math.min(720, $("chart").clientWidth || 720));
+            const label = width < 480 ? 70 : 150, bar = 12, gap = 10, group = bar * 2 + gap + 6;
             const height = Math.max(1, rows.length) * group + 28;
             const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
             root.appendChild(svg("title", {}, "Judgements done and Fleiss' kappa per dataset"));
-            const span = width - label - 100;
+            const span = width - label - 90;
             rows.forEach((r, i) => {
               const y = 8 + i * group;
               root.appendChild(svg("text", { x: 0, y: y + bar + 4 }, name(r.dataset)));
@@ -153,8 +156,9 @@ enum StatsPage {
                                                                          [fmt(p.agreement), true], [fmt(p.kappa), true]]));
               }
               $("annotators").tBodies[0].replaceChildren(...annotators);
-              chart(rows);
               $("report").hidden = false;
+              lastRows = rows;
+              chart(rows);
             } catch (error) {
               $("report").hidden = true;
               showError(`Could not load the report: ${error.message}`);
@@ -173,6 +177,7 @@ enum StatsPage {
             $("token").value = "";
             $("report").hidden = true;
           });
+          window.addEventListener("resize", () => { if (lastRows && !$("report").hidden) chart(lastRows); });
           token = storage()?.getItem(TOKEN_KEY) || "";
           $("token").value = token;
           if (token) load();
