@@ -77,7 +77,7 @@ extension DatasetRoutes {
     static func startBackground(_ request: ServerRequest, _ source: ImportSource, keeping: SpooledBody?, size: Int, dataset: String?, annotator: String,
                                 database: Database, imports: ImportTracker) throws -> ServerResponse {
         guard let id = imports.start(dataset: dataset, bytesTotal: size) else {
-            var busy = ErrorMapping.response(for: AppError(.serviceUnavailable, code: "imports_busy",
+            var busy = ErrorMapping.response(for: AppError(.tooManyRequests, code: "imports_busy",
                                                            detail: "\(ImportTracker.concurrent) imports are running; retry later"), request: request)
             busy.headers.replaceOrAdd(name: "Retry-After", value: "10")
             return busy
