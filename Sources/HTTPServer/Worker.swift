@@ -147,14 +147,16 @@ extension HTTPServer {
         }
     }
 
-    /// Moves the pending request's body into its route's spool file once it passes the route's threshold, and
-    /// from then on every read; false when the file cannot be made or written.
+    /// Moves the pending request's body into its route's spool file once it passes the route's threshold (from
+    /// the first byte when its declared length does), and from then on every read; false when the file cannot be
+    /// made or written.
     private func spoolPending(_ connection: Connection) -> Bool {
         let pending = connection.parser.pendingBodyBytes
         guard pending > 0 else { return true }
         if connection.spool == nil {
             guard let head = connection.parser.pendingHead,
-                  let threshold = responder.spoolThreshold(method: head.method, rawPath: head.rawPath), pending > threshold
+                  let threshold = responder.spoolThreshold(method: head.method, rawPath: head.rawPath),
+                  pending > threshold || (head.headers["content-length"].flatMap { Int($0) } ?? 0) > threshold
             else { return true }
             guard let spool = BodySpool(directory: configuration.spoolDirectory) else { return false }
             connection.spool = spool

@@ -28,7 +28,12 @@ extension DatasetRoutes {
                                                 annotator: principal.name, database: database, imports: imports)
             }
             if async {
-                guard !request.body.isEmpty else { throw Self.emptyImport }
+                // A body held in memory is checked before the answer: a bad file is a 422 here, as in the request.
+                do {
+                    guard try !PreferenceImport.parse(request.body, limits: Self.backgroundLimits).isEmpty else { throw Self.emptyImport }
+                } catch let error as PreferenceImportFailure {
+                    throw Self.problem(error)
+                }
                 return try Self.startBackground(request, .bytes(request.body), keeping: nil, size: request.body.count, dataset: dataset,
                                                 annotator: principal.name, database: database, imports: imports)
             }
@@ -58,6 +63,9 @@ extension DatasetRoutes {
             return try JSONResponse.make(status)
         })
     }
+
+    /// A background import is bounded by its size, not by its number of lines.
+    static let backgroundLimits = PreferenceImportLimits(maxLines: 100_000_000)
 
     static let emptyImport = AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "")
 
@@ -94,7 +102,7 @@ extension DatasetRoutes {
     }
 
     private static func run(id: String, source: ImportSource, dataset: String?, annotator: String, database: Database, imports: ImportTracker) {
-        let limits = PreferenceImportLimits(maxLines: 100_000_000)
+        let limits = backgroundLimits
         let report: @Sendable (ImportProgress) -> Void = { progress in
             imports.update(id) { $0.bytesRead = progress.bytesRead; $0.rowsRead = progress.rowsRead }
         }
