@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api check-deploy e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api check-deploy e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers bench-import soak clean
 
 deps:
 	@scripts/deps.sh
@@ -81,6 +81,10 @@ bench-runs: deps
 ## One evaluation (64 prompts × 8 samples, L4 D128, oracle judge): seconds, split by phase.
 bench-eval: deps
 	Benchmarks/bench-eval.sh
+
+## A streamed preference import of IMPORT_MB (500) of UltraFeedback-style JSONL: seconds and the server's peak RSS.
+bench-import: deps
+	Benchmarks/bench-import.sh
 
 bench-rl: deps
 	Benchmarks/bench-rl.sh --seeds $(RUNS_SEEDS)

@@ -26,6 +26,9 @@ public struct AppConfiguration: Sendable {
     public var scoreShardSize = 64
     public var scoreTimeoutSeconds = 120
     public var scoreMaxItems = 16384
+    /// The largest preference import (PREFLAB_IMPORT_MAX_BYTES, default 2 GiB): past 16 MiB the body is
+    /// spooled to a file as it arrives and imported in the background (202 + `/v1/imports/{id}`).
+    public var importMaxBytes = 2 << 30
 
     /// The same limits for the rollouts of runs judged by a reward model.
     public var runScoring: RunScoring {
@@ -80,7 +83,8 @@ public struct AppConfiguration: Sendable {
         for (name, range, path) in [("PREFLAB_SCORE_INLINE_MAX", 0...100_000, \AppConfiguration.scoreInlineMax),
                                     ("PREFLAB_SCORE_SHARD_SIZE", 1...100_000, \AppConfiguration.scoreShardSize),
                                     ("PREFLAB_SCORE_TIMEOUT_SECONDS", 1...86_400, \AppConfiguration.scoreTimeoutSeconds),
-                                    ("PREFLAB_SCORE_MAX_ITEMS", 1...1_000_000, \AppConfiguration.scoreMaxItems)] {
+                                    ("PREFLAB_SCORE_MAX_ITEMS", 1...1_000_000, \AppConfiguration.scoreMaxItems),
+                                    ("PREFLAB_IMPORT_MAX_BYTES", 1...(1 << 40), \AppConfiguration.importMaxBytes)] {
             guard let value = try integer(environment[name], name) else { continue }
             guard range.contains(value) else { throw ConfigurationError("\(name) must be \(range.lowerBound)...\(range.upperBound), got \(value)") }
             config[keyPath: path] = value

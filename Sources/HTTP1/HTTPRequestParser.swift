@@ -46,6 +46,8 @@ public struct HTTPRequestParser: Sendable {
         var framing: Framing
         var expectContinue: Bool
         var maxBody: Int
+        /// Body bytes already handed out by `drainBody()` (a chunked body's limit counts them too).
+        var drained = 0
     }
 
     private enum Framing: Sendable {
@@ -77,6 +79,37 @@ public struct HTTPRequestParser: Sendable {
     public var pendingHead: HTTPRequest? {
         if case .body(let pending) = state { return pending.request }
         return nil
+    }
+
+    /// Body bytes of the pending request received and not yet drained (0 between requests).
+    public var pendingBodyBytes: Int {
+        guard case .body(let pending) = state else { return 0 }
+        switch pending.framing {
+        case .length(let length): return min(length, buffer.count - start)
+        case .chunked: return pending.request.body.count
+        }
+    }
+
+    /// Hands over the pending request's body bytes received so far, so a server can stream a large body
+    /// elsewhere (to a file) instead of holding it: the request `next()` completes then carries only the
+    /// bytes received after the last drain. Empty between requests. Framing and limits are unchanged.
+    public mutating func drainBody() -> [UInt8] {
+        guard case .body(var pending) = state else { return [] }
+        state = .head(scanned: 0)
+        var out: [UInt8] = []
+        switch pending.framing {
+        case .length(let length):
+            let take = min(length, buffer.count - start)
+            out = Array(buffer[start..<(start + take)])
+            start += take
+            pending.framing = .length(length - take)
+        case .chunked:
+            swap(&out, &pending.request.body)
+        }
+        pending.drained += out.count
+        state = .body(pending)
+        compact()
+        return out
     }
 
     /// Adds received bytes.
@@ -425,7 +458,7 @@ public struct HTTPRequestParser: Sendable {
                     throw HTTPParseError(.bareLineFeed, "chunk-size line terminated by LF without CR")
                 }
                 let size = try parseChunkSize(buffer[start..<(lf - 1)])
-                if size > pending.maxBody - pending.request.body.count {
+                if size > pending.maxBody - pending.drained - pending.request.body.count {
                     throw HTTPParseError(.bodyTooLarge, "chunked body exceeds \(pending.maxBody) bytes")
                 }
                 start = lf + 1

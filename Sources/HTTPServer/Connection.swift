@@ -17,6 +17,8 @@ final class Connection: @unchecked Sendable {
     var outboxOffset = 0
     /// Close once the outbox is sent, instead of reading the next request.
     var closeAfterFlush = false
+    /// The file the current request's body is being written to, once it passed its route's spool threshold.
+    var spool: BodySpool?
     /// Set while a stream thread owns the connection and epoll watches it only for the peer hanging up.
     let hangUp = Mutex<HangUpNotice?>(nil)
 

@@ -87,6 +87,12 @@ package struct ConnectionStateMachine: Sendable {
         }
     }
 
+    /// A streamed request body made progress: its read timeout runs afresh from the next `armed`, so a
+    /// large upload is bounded by stalls rather than by its total time.
+    package mutating func bodyProgressed() {
+        requestStarted = nil
+    }
+
     /// The owner could not send all of a response: it waits in epoll for the socket to drain.
     /// `now` is the last progress; a reader that takes nothing for the write timeout is dropped.
     package mutating func parked(now: ContinuousClock.Instant, writeTimeout: Duration) {

@@ -41,6 +41,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var drainTimeout: Duration = .seconds(10)
     /// How often the reaper looks for timed-out connections.
     public var timerResolution: Duration = .milliseconds(100)
+    /// Where bodies of spooling routes are written while they arrive (`$TMPDIR`, else `/tmp`).
+    public var spoolDirectory: String = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     /// Parser limits (request line, headers, body).
     public var limits: HTTPLimits = .default
     /// Builds the response for a request that failed to parse; the server adds `Connection: close`.

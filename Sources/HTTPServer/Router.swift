@@ -25,6 +25,9 @@ public protocol HTTPResponder: Sendable {
     func execution(for request: ServerRequest) -> Execution
     /// The largest body this route takes, when it differs from the server's limit.
     func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int?
+    /// Past how many bytes this route's body is written to a file as it arrives instead of held in memory
+    /// (`ServerRequest.spooledBody`); nil keeps bodies in memory.
+    func spoolThreshold(method: HTTPMethod, rawPath: String) -> Int?
     /// Asked when a request sends `Expect: 100-continue`, before its body is read: a response
     /// here goes out instead of `100 Continue`, and the connection then closes.
     func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse?
@@ -35,6 +38,7 @@ extension HTTPResponder {
     public func refusalBeforeContinue(for head: ServerRequest) -> ServerResponse? { nil }
     public func execution(for request: ServerRequest) -> Execution { .blocking }
     public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? { nil }
+    public func spoolThreshold(method: HTTPMethod, rawPath: String) -> Int? { nil }
 }
 
 /// Wraps the rest of the chain; registered on a `Router`, applied in order.
@@ -73,7 +77,7 @@ public struct Router: HTTPResponder {
     private final class Node: @unchecked Sendable {  // mutated only while routes are added, before serving
         var children: [String: Node] = [:]
         var parameter: (name: String, node: Node)?
-        var handlers: [HTTPMethod: (handler: RequestHandler, execution: Execution, maxBodyBytes: Int?)] = [:]
+        var handlers: [HTTPMethod: (handler: RequestHandler, execution: Execution, maxBodyBytes: Int?, spoolAbove: Int?)] = [:]
         var pattern = ""
     }
 
@@ -90,9 +94,10 @@ public struct Router: HTTPResponder {
     }
 
     /// Registers `handler` for `method` on `pattern` (`/a/:param/b`).
-    /// `maxBodyBytes` overrides the server's body limit for this route (uploads).
+    /// `maxBodyBytes` overrides the server's body limit for this route (uploads); a body over `spoolAbove`
+    /// bytes goes to a file as it arrives (`ServerRequest.spooledBody`), so the limit may exceed memory.
     public mutating func on(_ method: HTTPMethod, _ pattern: String, execution: Execution = .blocking, maxBodyBytes: Int? = nil,
-                            handler: @escaping RequestHandler) {
+                            spoolAbove: Int? = nil, handler: @escaping RequestHandler) {
         var node = root
         for segment in pattern.split(separator: "/") {
             if segment.hasPrefix(":") {
@@ -113,15 +118,15 @@ public struct Router: HTTPResponder {
             }
         }
         node.pattern = pattern
-        node.handlers[method] = (handler, execution, maxBodyBytes)
+        node.handlers[method] = (handler, execution, maxBodyBytes, spoolAbove)
     }
 
     public mutating func get(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
         on(.get, pattern, execution: execution, handler: handler)
     }
     public mutating func post(_ pattern: String, execution: Execution = .blocking, maxBodyBytes: Int? = nil,
-                              handler: @escaping RequestHandler) {
-        on(.post, pattern, execution: execution, maxBodyBytes: maxBodyBytes, handler: handler)
+                              spoolAbove: Int? = nil, handler: @escaping RequestHandler) {
+        on(.post, pattern, execution: execution, maxBodyBytes: maxBodyBytes, spoolAbove: spoolAbove, handler: handler)
     }
     public mutating func put(_ pattern: String, execution: Execution = .blocking, handler: @escaping RequestHandler) {
         on(.put, pattern, execution: execution, handler: handler)
@@ -155,6 +160,10 @@ public struct Router: HTTPResponder {
 
     public func maxBodyBytes(method: HTTPMethod, rawPath: String) -> Int? {
         (try? lookup(method: method, rawPath: rawPath).get())?.maxBodyBytes
+    }
+
+    public func spoolThreshold(method: HTTPMethod, rawPath: String) -> Int? {
+        (try? lookup(method: method, rawPath: rawPath).get())?.spoolAbove
     }
 
     /// An unknown route or method gets its final status before any body is sent; a known one
@@ -191,6 +200,7 @@ public struct Router: HTTPResponder {
         var handler: RequestHandler
         var execution: Execution
         var maxBodyBytes: Int?
+        var spoolAbove: Int?
         var parameters: [String: String]
         var pattern: String
     }
@@ -222,7 +232,7 @@ public struct Router: HTTPResponder {
             }
         }
         if let entry = node.handlers[method] ?? (method == .head ? node.handlers[.get] : nil) {
-            return .success(Found(handler: entry.handler, execution: entry.execution, maxBodyBytes: entry.maxBodyBytes,
+            return .success(Found(handler: entry.handler, execution: entry.execution, maxBodyBytes: entry.maxBodyBytes, spoolAbove: entry.spoolAbove,
                                   parameters: parameters, pattern: node.pattern))
         }
         if node.handlers.isEmpty {

@@ -12,6 +12,8 @@ public struct ServerRequest: Sendable {
     public var route: String?
     /// A per-request identifier, echoed as `X-Request-Id`.
     public var requestID: String
+    /// The body, when its route spools and it was larger than the route's threshold: `body` is then empty.
+    public var spooledBody: SpooledBody?
     /// What `Router.route(_:)` found for this request, so answering it needs no second lookup.
     var match: RouteMatch?
 

@@ -94,9 +94,17 @@ extension HTTPServer {
                 return finish(connection)
             }
             switch event {
-            case .request(let parsed):
+            case .request(var parsed):
                 connection.headSeen = true
-                let request = responder.route(parsed)
+                var spooled: SpooledBody?
+                if let spool = connection.spool {
+                    connection.spool = nil
+                    guard spool.write(parsed.body), let done = spool.finish() else { return refuseBody(connection, context) }
+                    parsed.body = []
+                    spooled = done
+                }
+                var request = responder.route(parsed)
+                request.spooledBody = spooled
                 if !onPool, responder.execution(for: request) == .blocking {
                     if pool.submit(BlockingPool.Job(connection: connection, request: request)) { return }
                     return finish(connection)  // stopping
@@ -120,6 +128,7 @@ extension HTTPServer {
                 case .suspended: return
                 }
             case .needMoreData:
+                guard spoolPending(connection) else { return refuseBody(connection, context) }
                 // A short read drained the socket; epoll is level-triggered, so re-arming
                 // is enough and saves the read that would only say EAGAIN.
                 if !lastReadFilledBuffer { return rearm(connection) }
@@ -136,6 +145,33 @@ extension HTTPServer {
                 }
             }
         }
+    }
+
+    /// Moves the pending request's body into its route's spool file once it passes the route's threshold (from
+    /// the first byte when its declared length does), and from then on every read; false when the file cannot be
+    /// made or written.
+    private func spoolPending(_ connection: Connection) -> Bool {
+        let pending = connection.parser.pendingBodyBytes
+        guard pending > 0 else { return true }
+        if connection.spool == nil {
+            guard let head = connection.parser.pendingHead,
+                  let threshold = responder.spoolThreshold(method: head.method, rawPath: head.rawPath),
+                  pending > threshold || (head.headers["content-length"].flatMap { Int($0) } ?? 0) > threshold
+            else { return true }
+            guard let spool = BodySpool(directory: configuration.spoolDirectory) else { return false }
+            connection.spool = spool
+        }
+        return connection.spool?.write(connection.parser.drainBody()) ?? true
+    }
+
+    /// A body that could not be spooled (disk full): 503, and the connection closes with the rest unread.
+    private func refuseBody(_ connection: Connection, _ context: WorkerContext) {
+        connection.spool = nil
+        let response = ServerResponse.text("the server could not store the request body; retry later\n", status: .serviceUnavailable)
+        guard case .bytes(let body) = response.body else { return finish(connection) }
+        frame(response, body, for: nil, keepAlive: false, into: &context.output, date: context.dateCache.current())
+        if deliver(context.output, on: connection, closeAfter: true, trySendNow: true) == .parked { return }
+        finish(connection)
     }
 
     /// What became of a connection after a request.
@@ -242,7 +278,11 @@ extension HTTPServer {
     func rearm(_ connection: Connection) {
         let partial = connection.parser.hasPartialRequest
         let headSeen = connection.headSeen || connection.parser.pendingHead != nil
-        connection.state.withLock { $0.registering() }
+        let spooling = connection.spool != nil
+        connection.state.withLock {
+            if spooling { $0.bodyProgressed() }
+            $0.registering()
+        }
         let outcome = register(connection, EPOLL_CTL_MOD, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLONESHOT.rawValue) {
             $0.armed(now: .now, partial: partial, headSeen: headSeen)
         }

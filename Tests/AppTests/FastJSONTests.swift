@@ -15,7 +15,10 @@ import Testing
             responseB: t[(i + 2) % t.count], choice: Choice.allCases[i % 4], strength: i % 3 == 0 ? nil : i % 3,
             rationale: i % 2 == 0 ? t[(i + 3) % t.count] : nil, annotator: "ann\(i)", shownFirst: i % 2 == 0 ? "b" : nil,
             timeSpentMS: i % 5 == 0 ? nil : i * 1000, dataset: i % 3 == 0 ? "d" : nil,
-            createdAt: Date(timeIntervalSince1970: 1_700_000_000.123456 + Double(i)))
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000.123456 + Double(i)),
+            promptMessages: i % 4 == 1 ? [ChatMessage(role: "system", content: t[i % t.count]), ChatMessage(role: "user", content: "hi")] : nil,
+            metadata: i % 3 == 1 ? .object(["score_chosen": .number(8.5), "prompt_id": .string(t[i % t.count]), "n": .number(3)]) : nil,
+            undoes: i % 7 == 6 ? "pref_\(i - 1)" : nil)
     }
 
     @Test(arguments: 0..<14)

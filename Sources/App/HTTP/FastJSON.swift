@@ -30,13 +30,19 @@ enum FastJSON {
         key("created_at"); out.append(UInt8(ascii: "\"")); out.append(contentsOf: ISO8601Time.bytes(p.createdAt)); out.append(UInt8(ascii: "\""))
         if let v = p.dataset { key("dataset"); string(v, into: &out) }
         key("id"); string(p.id, into: &out)
+        if let v = p.metadata { key("metadata"); v.write(into: &out) }
         key("prompt"); string(p.prompt, into: &out)
+        if let v = p.promptMessages {
+            key("prompt_messages")
+            JSONValue.array(v.map { .object(["role": .string($0.role), "content": .string($0.content)]) }).write(into: &out)
+        }
         if let v = p.rationale { key("rationale"); string(v, into: &out) }
         key("response_a"); string(p.responseA, into: &out)
         key("response_b"); string(p.responseB, into: &out)
         if let v = p.shownFirst { key("shown_first"); string(v, into: &out) }
         if let v = p.strength { key("strength"); JSONWriter.writeInt(v, into: &out) }
         if let v = p.timeSpentMS { key("time_spent_ms"); JSONWriter.writeInt(v, into: &out) }
+        if let v = p.undoes { key("undoes"); string(v, into: &out) }
         out.append(UInt8(ascii: "}"))
         return out
     }

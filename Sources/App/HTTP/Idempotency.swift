@@ -32,6 +32,16 @@ enum Idempotency {
         return .deferred(promise)
     }
 
+    /// The request's `Idempotency-Key`, checked: 1-255 visible ASCII characters (else 400).
+    static func key(_ request: ServerRequest) throws -> String? {
+        guard let key = request.headers["idempotency-key"] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw AppError(.badRequest, code: "invalid_idempotency_key", detail: "Idempotency-Key must be 1-255 visible ASCII characters",
+                           field: "Idempotency-Key")
+        }
+        return key
+    }
+
     /// The transaction for one create, and how its stored outcome becomes the response.
     struct Plan: Sendable {
         let key: String?
@@ -43,12 +53,8 @@ enum Idempotency {
              write: @escaping @Sendable (any SQLConnection) throws -> CreatedResponse) throws {
             self.write = write
             principalID = principal.tokenID
-            key = request.headers["idempotency-key"]
-            if let key {
-                guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                    throw AppError(.badRequest, code: "invalid_idempotency_key", detail: "Idempotency-Key must be 1-255 visible ASCII characters",
-                                   field: "Idempotency-Key")
-                }
+            key = try Idempotency.key(request)
+            if key != nil {
                 var hasher = SHA256()
                 hasher.update(data: Data("\(request.method) \(request.http.target)\n".utf8))
                 hasher.update(data: request.body)

@@ -15,7 +15,7 @@ struct MediaTypeMiddleware: HTTPMiddleware {
 
     func respond(to request: ServerRequest, next: (ServerRequest) throws -> ServerResponse) throws -> ServerResponse {
         // Unrouted requests get their 404/405 from the router; bodiless ones (a cancel) have nothing to type.
-        guard !request.body.isEmpty, let route = request.route, [.post, .put, .patch].contains(request.method) else {
+        guard !request.body.isEmpty || request.spooledBody != nil, let route = request.route, [.post, .put, .patch].contains(request.method) else {
             return try next(request)
         }
         let expected = Self.bodyTypes[route] ?? "application/json"

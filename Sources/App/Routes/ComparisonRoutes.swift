@@ -54,7 +54,9 @@ struct ComparisonRoutes {
     static func newComparison(_ object: JSONObject) throws -> NewComparison {
         try object.rejectUnknown(["prompt_id", "prompt", "response_a", "response_b", "model_a", "model_b", "dataset", "judgements_required"])
         let promptID = try object.string("prompt_id", maxLength: 64)
-        let prompt = try object.string("prompt")
+        // A prompt may be a conversation: its messages are kept for the annotation page, their rendering is the text.
+        let messages = try Self.messages(object, "prompt")
+        let prompt = try messages.map(ConversationRendering.prompt) ?? object.string("prompt")
         guard (promptID == nil) != (prompt == nil) else {
             throw AppError.invalidField(object.name("prompt_id"), "give exactly one of prompt_id and prompt")
         }
@@ -62,6 +64,20 @@ struct ComparisonRoutes {
             promptID: promptID, promptText: prompt, responseA: try object.requiredString("response_a"),
             responseB: try object.requiredString("response_b"), modelA: try object.string("model_a", maxLength: 200),
             modelB: try object.string("model_b", maxLength: 200), dataset: try object.string("dataset", maxLength: 200),
-            judgementsRequired: try object.integer("judgements_required", range: 1...100) ?? 1)
+            judgementsRequired: try object.integer("judgements_required", range: 1...100) ?? 1, promptMessages: messages)
+    }
+
+    /// `key` as a list of `{"role", "content"}` messages, or nil when it is not a list.
+    static func messages(_ object: JSONObject, _ key: String) throws -> [ChatMessage]? {
+        guard case .array(let elements)? = object.present(key) else { return nil }
+        guard !elements.isEmpty, elements.count <= 1_000 else {
+            throw AppError.invalidField(object.name(key), "\(object.name(key)) must be a string or a list of 1 to 1000 messages")
+        }
+        return try elements.enumerated().map { index, element in
+            let message = try JSONObject.object(element, path: "\(object.name(key))[\(index)]")
+            try message.rejectUnknown(["role", "content"])
+            return ChatMessage(role: try message.requiredString("role", maxLength: 64),
+                               content: try message.string("content", required: true, allowEmpty: true) ?? "")
+        }
     }
 }

@@ -8,6 +8,9 @@ import StrictJSON
 struct DatasetRoutes {
     let database: Database
     let auth: Authenticator
+    let imports: ImportTracker
+    /// The largest import body; past `ImportLimits.inMemory` it is spooled to a file and imported in the background.
+    let importMaxBytes: Int
 
     func register(on router: inout Router) {
         let database = database
@@ -38,30 +41,7 @@ struct DatasetRoutes {
                 try writer.write(buffer)
             })
         })
-        // TRL preference JSONL or Anthropic-HH transcripts; every line is checked before anything is stored.
-        router.post("/v1/preferences/import", handler: auth.require(Roles.researchers) { request, principal in
-            let imported: [ImportedPreference]
-            do {
-                imported = try PreferenceImport.parse(request.body)
-            } catch let error as PreferenceImportFailure {
-                let errors = error.errors.map { FieldError(line: $0.line, field: $0.field ?? "", message: $0.message) }
-                throw AppError.invalidImport(errors, truncated: error.truncated, unreadable: error.errors.lazy.compactMap(\.unreadable).first.map(AppError.code))
-            }
-            guard !imported.isEmpty else { throw AppError(.unprocessableContent, code: "invalid_import", detail: "the file holds no lines", field: "") }
-            let dataset = try datasetParameter(request)
-            // The chosen response is stored as A and judged `a`: the import is one judgement per line.
-            let items = imported.map {
-                NewPreference(prompt: $0.prompt, responseA: $0.chosen, responseB: $0.rejected, choice: .a, dataset: dataset)
-            }
-            let annotator = principal.name
-            return try Idempotency.create(request, principal: principal, database: database) { connection in
-                // Imported lines carry no comparison ids, so no line can name a missing one; named as lines all the same.
-                let created = try AppError.naming({ "line \(($1 ?? 0) + 1).comparison_id" }) {
-                    try PreferenceRepository.insert(items, annotator: annotator, on: connection)
-                }
-                return CreatedResponse(status: .created, body: Array(try JSONResponse.encoder.encode(ImportSummary(imported: created.count, ids: created.map(\.id)))))
-            }
-        })
+        registerImport(on: &router)
         router.get("/v1/comparisons/:id/agreement", handler: auth.require(Roles.readers) { request, _ in
             let id = request.parameters["id"] ?? ""
             guard try database.read({ try ComparisonRepository.get(id: id, on: $0) }) != nil else {
@@ -77,12 +57,14 @@ struct DatasetRoutes {
         })
         router.get("/v1/stats/agreement", handler: auth.require(Roles.readers) { request, _ in
             var tally = Agreement.DatasetTally()
+            var annotators = AnnotatorAgreement.Tally()
             try database.read { connection in
                 try PreferenceRepository.forEachComparison(PreferenceFilter(dataset: request.query("dataset")), on: connection) { preferences in
                     if let item = Agreement.item(forComparison: preferences) { tally.add(item) }
+                    annotators.add(forComparison: preferences)
                 }
             }
-            return try JSONResponse.make(["items": tally.reports.map(AgreementBody.init)])
+            return try JSONResponse.make(["items": tally.reports.map { AgreementBody($0, annotators: annotators.reports(dataset: $0.dataset)) }])
         })
         router.get("/v1/stats/annotators", handler: auth.require(Roles.readers) { request, _ in
             let stats = try database.read { try PreferenceRepository.annotatorStats(dataset: request.query("dataset"), on: $0) }

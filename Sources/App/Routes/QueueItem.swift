@@ -16,6 +16,8 @@ struct QueueItem: Encodable, Sendable {
     var shownFirst: String
     var leaseExpiresAt: Date
     var dataset: String?
+    /// The prompt as chat messages, when it is a conversation (`prompt` is their rendering).
+    var promptMessages: [ChatMessage]?
 
     init(_ lease: Lease) {
         let c = lease.comparison
@@ -27,5 +29,6 @@ struct QueueItem: Encodable, Sendable {
         shownFirst = lease.shownFirst
         leaseExpiresAt = lease.expiresAt
         dataset = c.dataset
+        promptMessages = c.promptMessages
     }
 }

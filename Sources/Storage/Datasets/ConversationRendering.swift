@@ -1,10 +1,10 @@
 /// Renders conversational prompts as the single prompt text PrefLab stores.
-enum ConversationRendering {
+public enum ConversationRendering {
     /// A lone user message is its own text, so a conversational export of a plain
     /// prompt imports back unchanged. Longer prompts become an HH-style transcript
     /// (`\n\nHuman: …\n\nAssistant: …`), the one multi-turn text layout the
     /// preference ecosystem already reads; the messages themselves are kept too.
-    static func prompt(_ messages: [ChatMessage]) -> String {
+    public static func prompt(_ messages: [ChatMessage]) -> String {
         if messages.count == 1, messages[0].role == "user" { return messages[0].content }
         return messages.map { "\n\n\(label($0.role)): \($0.content)" }.joined()
     }

@@ -7,7 +7,7 @@ enum ExportProvenance {
     /// (which side this row prefers, `a>b` or `b>a`; both appear for an exported tie),
     /// `completion` and `label` for unpaired rows, `votes`, and per counted
     /// judgement (aligned arrays) `preference_ids`, `annotators`, `choices`, `strengths`,
-    /// `shown_first`.
+    /// `shown_first`; and `metadata`, the extra columns of an imported line, when it had any.
     static func line(pair: ResolvedPair, winner: PairOutcome,
                      completion: (side: PairOutcome, label: Bool)?) -> [UInt8] {
         var members: [(String, JSONOutput)] = [
@@ -32,6 +32,8 @@ enum ExportProvenance {
             // Which side each annotator saw first, for position-bias analysis.
             ("shown_first", .array(pair.preferences.map { .optional($0.shownFirst) })),
         ]
+        // An imported line's extra columns (UltraFeedback's scores and ids, …), as they came in.
+        if let metadata = pair.preferences.first?.metadata { members.append(("metadata", .json(metadata))) }
         return JSONOutput.object(members).jsonLine
     }
 }

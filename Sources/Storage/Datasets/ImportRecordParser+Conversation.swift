@@ -43,6 +43,35 @@ extension ImportRecordParser {
                                   format: prompt == nil ? .conversationalImplicitPrompt : .conversational)
     }
 
+    /// UltraFeedback-binarized: `prompt` is a string and `chosen`/`rejected` are whole conversations ending in the
+    /// assistant's reply. The prompt messages are the conversation before that reply (a lone user turn holding
+    /// `prompt` when there is none); a `prompt` text other than their rendering is kept in the metadata.
+    mutating func parseUltraFeedback(chosen chosenValue: JSONValue, rejected rejectedValue: JSONValue,
+                                     prompt: String) -> ImportedPreference? {
+        let chosen = messages(chosenValue, "chosen")
+        let rejected = messages(rejectedValue, "rejected")
+        guard errors.isEmpty, let chosen, let rejected,
+              let chosenLast = finalReply(chosen, "chosen"), let rejectedLast = finalReply(rejected, "rejected")
+        else { return nil }
+        guard chosen.dropLast() == rejected.dropLast() else {
+            fail("rejected", "must repeat chosen's conversation up to the final assistant message")
+            return nil
+        }
+        let promptMessages = chosen.count > 1 ? Array(chosen.dropLast()) : [ChatMessage(role: "user", content: prompt)]
+        let rendered = ConversationRendering.prompt(promptMessages)
+        let chosenOK = notBlank(chosenLast.content, "chosen[\(chosen.count - 1)].content")
+        let rejectedOK = notBlank(rejectedLast.content, "rejected[\(rejected.count - 1)].content")
+        let promptOK = notBlank(rendered, "prompt", "has no text")
+        guard chosenOK, rejectedOK, promptOK else { return nil }
+        guard chosenLast.content != rejectedLast.content else {
+            fail("rejected", "is identical to chosen")
+            return nil
+        }
+        return ImportedPreference(line: line, prompt: rendered, chosen: chosenLast.content, rejected: rejectedLast.content,
+                                  promptMessages: promptMessages, format: .ultrafeedback,
+                                  metadata: rendered == prompt ? nil : ["prompt": .string(prompt)])
+    }
+
     /// Explicit-prompt completions: exactly one assistant message.
     mutating func singleReply(_ list: [ChatMessage], _ field: String) -> ChatMessage? {
         guard list.count == 1 else {

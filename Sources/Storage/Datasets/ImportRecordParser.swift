@@ -17,16 +17,29 @@ struct ImportRecordParser {
             _ = required(fields, "rejected")  // report both when both are missing
             return nil
         }
-        switch chosen {
-        case .string(let text):
-            return parseStrings(chosen: text, rejected: rejected, prompt: fields["prompt"])
-        case .array:
-            return parseConversation(chosen: chosen, rejected: rejected, prompt: fields["prompt"])
+        var row: ImportedPreference?
+        switch (chosen, fields["prompt"]) {
+        case (.string(let text), let prompt):
+            row = parseStrings(chosen: text, rejected: rejected, prompt: prompt)
+        case (.array, .string(let prompt)?):
+            row = parseUltraFeedback(chosen: chosen, rejected: rejected, prompt: prompt)
+        case (.array, let prompt):
+            row = parseConversation(chosen: chosen, rejected: rejected, prompt: prompt)
         default:
             fail("chosen", "expected a string or a list of messages, got \(chosen.typeName)")
             return nil
         }
+        // Every other column is kept as it came, for the provenance export.
+        let extra = fields.filter { !Self.rowKeys.contains($0.key) }
+        if !extra.isEmpty, var found = row {
+            found.metadata = (found.metadata ?? [:]).merging(extra) { kept, _ in kept }
+            row = found
+        }
+        return row
     }
+
+    /// The keys a row's layout reads; any other key is metadata.
+    static let rowKeys: Set<String> = ["prompt", "chosen", "rejected"]
 
     // MARK: - Field checks
 

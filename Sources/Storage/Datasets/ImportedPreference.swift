@@ -1,7 +1,7 @@
 public import StrictJSON
 
 /// One chat message of a conversational dataset row.
-public struct ChatMessage: Sendable, Equatable {
+public struct ChatMessage: Codable, Sendable, Equatable {
     /// `system`, `user`, `assistant`, or another role the dataset uses.
     public var role: String
     /// The message text.
@@ -22,6 +22,8 @@ public enum ImportFormat: String, Sendable, Equatable {
     case implicitPrompt = "implicit_prompt"
     /// Anthropic HH transcripts: `chosen` and `rejected` strings with `\n\nHuman:`/`\n\nAssistant:` turns.
     case anthropicHH = "anthropic_hh"
+    /// UltraFeedback-binarized: a `prompt` string beside `chosen` and `rejected` full conversations.
+    case ultrafeedback
     /// TRL conversational, explicit prompt: message lists for all three fields.
     case conversational
     /// TRL conversational, implicit prompt: `chosen` and `rejected` full conversations.
@@ -43,10 +45,13 @@ public struct ImportedPreference: Sendable, Equatable {
     public var promptMessages: [ChatMessage]?
     /// How the row was read.
     public var format: ImportFormat
+    /// The line's other top-level keys (`score_chosen`, `prompt_id`, …), or nil when it has none.
+    public var metadata: [String: JSONValue]?
 
     /// Creates an imported preference.
     public init(line: Int, prompt: String, chosen: String, rejected: String,
-                promptMessages: [ChatMessage]? = nil, format: ImportFormat) {
+                promptMessages: [ChatMessage]? = nil, format: ImportFormat, metadata: [String: JSONValue]? = nil) {
+        self.metadata = metadata
         self.line = line
         self.prompt = prompt
         self.chosen = chosen
@@ -105,5 +110,22 @@ public struct PreferenceImportLimits: Sendable, Equatable {
         self.maxLineBytes = maxLineBytes
         self.maxLines = maxLines
         self.maxErrors = maxErrors
+    }
+}
+
+extension ChatMessage {
+    /// Messages as the stores keep them: a JSON array of `{"content", "role"}` objects.
+    static func storedText(_ messages: [ChatMessage]?) -> SQLValue {
+        guard let messages else { return .null }
+        return .text(JSONValue.array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) }).text)
+    }
+
+    /// Messages read back from `storedText`; nil for NULL (a plain-text prompt).
+    static func stored(_ value: SQLValue) -> [ChatMessage]? {
+        guard let text = value.string, case .array(let elements) = JSONValue(text: text) else { return nil }
+        return elements.compactMap { element in
+            guard case .string(let role)? = element["role"], case .string(let content)? = element["content"] else { return nil }
+            return ChatMessage(role: role, content: content)
+        }
     }
 }

@@ -1,4 +1,4 @@
-import StrictJSON
+public import StrictJSON
 
 /// A JSON value to be written with its object keys in the order given.
 ///
@@ -12,6 +12,8 @@ public indirect enum JSONOutput {
     case string(String)
     case array([JSONOutput])
     case object([(String, JSONOutput)])
+    /// Stored JSON written as it is (object keys sorted).
+    case json(JSONValue)
 
     /// A string, or `null` when absent.
     static func optional(_ text: String?) -> JSONOutput {
@@ -44,6 +46,7 @@ public indirect enum JSONOutput {
                 element.write(into: &out)
             }
             out.append(UInt8(ascii: "]"))
+        case .json(let value): value.write(into: &out)
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             for (index, (key, value)) in members.enumerated() {

@@ -48,7 +48,9 @@ enum LatestJudgements {
         var latest: [(position: Int, preference: Preference)]
 
         var group: JudgementGroup {
-            JudgementGroup(comparisonID: comparisonID, preferences: latest.sorted { $0.position < $1.position }.map(\.preference))
+            // An annotator whose latest row is an undo has withdrawn their judgement: no vote.
+            JudgementGroup(comparisonID: comparisonID,
+                           preferences: latest.sorted { $0.position < $1.position }.map(\.preference).filter { $0.undoes == nil })
         }
 
         mutating func record(position: Int, preference: Preference) {

@@ -37,7 +37,7 @@ public enum PreferenceImport {
         return rows
     }
 
-    private static func parseLine(_ line: ArraySlice<UInt8>, number: Int, limits: PreferenceImportLimits,
+    static func parseLine(_ line: ArraySlice<UInt8>, number: Int, limits: PreferenceImportLimits,
                                   log: inout ErrorLog) -> ImportedPreference? {
         func fail(_ message: String) -> ImportedPreference? {
             log.add([ImportLineError(line: number, field: nil, message: message)])
@@ -84,7 +84,7 @@ public enum PreferenceImport {
 }
 
 /// Errors collected across a file, capped so a wholly wrong file stays cheap to report.
-private struct ErrorLog {
+struct ErrorLog {
     let limit: Int
     private(set) var errors: [ImportLineError] = []
     private(set) var truncated = false

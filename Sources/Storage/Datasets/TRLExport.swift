@@ -47,7 +47,7 @@ public struct TRLExport: Sendable {
             case .standard, .conversational:
                 let conversational = options.format == .conversational
                 let line = JSONOutput.object([
-                    ("prompt", promptValue(pair.prompt, conversational: conversational)),
+                    ("prompt", promptValue(pair, conversational: conversational)),
                     ("chosen", completionValue(chosen, conversational: conversational)),
                     ("rejected", completionValue(rejected, conversational: conversational)),
                 ])
@@ -56,7 +56,7 @@ public struct TRLExport: Sendable {
                 let conversational = options.format == .unpairedConversational
                 return [(chosen, true, winner), (rejected, false, loser)].map { text, label, side in
                     let line = JSONOutput.object([
-                        ("prompt", promptValue(pair.prompt, conversational: conversational)),
+                        ("prompt", promptValue(pair, conversational: conversational)),
                         ("completion", completionValue(text, conversational: conversational)),
                         ("label", .bool(label)),
                     ])
@@ -76,8 +76,14 @@ public struct TRLExport: Sendable {
         }
     }
 
-    private func promptValue(_ text: String, conversational: Bool) -> JSONOutput {
-        conversational ? Self.messages(role: "user", content: text) : .string(text)
+    /// A conversational prompt stored as messages goes back out as those messages (system turns and
+    /// earlier turns included), so an imported conversational file exports as it came.
+    private func promptValue(_ pair: ResolvedPair, conversational: Bool) -> JSONOutput {
+        guard conversational else { return .string(pair.prompt) }
+        guard let messages = pair.preferences.first?.promptMessages, !messages.isEmpty else {
+            return Self.messages(role: "user", content: pair.prompt)
+        }
+        return .array(messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })
     }
 
     private func completionValue(_ text: String, conversational: Bool) -> JSONOutput {

@@ -51,10 +51,14 @@ public struct Comparison: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// The run whose pairs these are, when a run judged by people (`judge: "human"`) posted it.
     public var runID: String?
+    /// The prompt as chat messages when it was given as a conversation (`prompt` is their rendering).
+    public var promptMessages: [ChatMessage]?
 
     public init(id: String, promptID: String, prompt: String, responseA: String, responseB: String,
-                modelA: String?, modelB: String?, dataset: String?, judgementsRequired: Int, createdAt: Date, runID: String? = nil) {
+                modelA: String?, modelB: String?, dataset: String?, judgementsRequired: Int, createdAt: Date, runID: String? = nil,
+                promptMessages: [ChatMessage]? = nil) {
         self.runID = runID
+        self.promptMessages = promptMessages
         self.id = id
         self.promptID = promptID
         self.prompt = prompt
@@ -90,10 +94,20 @@ public struct Preference: Codable, Sendable, Equatable {
     public var timeSpentMS: Int?
     public var dataset: String?
     public var createdAt: Date
+    /// The prompt as chat messages, for a conversational prompt (`prompt` is their rendering).
+    public var promptMessages: [ChatMessage]?
+    /// An imported line's extra columns, returned by the provenance export.
+    public var metadata: JSONValue?
+    /// Set on an undo: the id of the annotator's judgement this row withdraws. Such a row is no vote.
+    public var undoes: String?
 
     public init(id: String, comparisonID: String?, prompt: String, responseA: String, responseB: String, choice: Choice,
                 strength: Int?, rationale: String?, annotator: String, shownFirst: String?, timeSpentMS: Int?,
-                dataset: String?, createdAt: Date) {
+                dataset: String?, createdAt: Date, promptMessages: [ChatMessage]? = nil, metadata: JSONValue? = nil,
+                undoes: String? = nil) {
+        self.promptMessages = promptMessages
+        self.metadata = metadata
+        self.undoes = undoes
         self.id = id
         self.comparisonID = comparisonID
         self.prompt = prompt

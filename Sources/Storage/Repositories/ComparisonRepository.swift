@@ -13,12 +13,15 @@ public struct NewComparison: Sendable {
     /// Set for the pairs of a run judged by people: the run and its batch (``RunJudgeBatchRepository``).
     public var runID: String?
     public var runBatch: String?
+    /// A conversational prompt's messages (`promptText` is their rendering).
+    public var promptMessages: [ChatMessage]?
 
     public init(promptID: String? = nil, promptText: String? = nil, responseA: String, responseB: String,
                 modelA: String? = nil, modelB: String? = nil, dataset: String? = nil, judgementsRequired: Int = 1,
-                runID: String? = nil, runBatch: String? = nil) {
+                runID: String? = nil, runBatch: String? = nil, promptMessages: [ChatMessage]? = nil) {
         self.runID = runID
         self.runBatch = runBatch
+        self.promptMessages = promptMessages
         self.promptID = promptID
         self.promptText = promptText
         self.responseA = responseA
@@ -33,7 +36,7 @@ public struct NewComparison: Sendable {
 public enum ComparisonRepository {
     static let columns = """
         c.id, c.prompt_id, p.text AS prompt, c.response_a, c.response_b, c.model_a, c.model_b, c.dataset,
-        c.judgements_required, c.created_at, c.run_id
+        c.judgements_required, c.created_at, c.run_id, c.prompt_messages
         """
 
     /// Inserts every comparison (creating prompts given as text) or none; an unknown prompt id is a
@@ -58,16 +61,16 @@ public enum ComparisonRepository {
             let comparison = Comparison(
                 id: Identifier.make("cmp", now: now), promptID: promptID, prompt: promptText, responseA: item.responseA,
                 responseB: item.responseB, modelA: item.modelA, modelB: item.modelB, dataset: item.dataset,
-                judgementsRequired: item.judgementsRequired, createdAt: now, runID: item.runID)
+                judgementsRequired: item.judgementsRequired, createdAt: now, runID: item.runID, promptMessages: item.promptMessages)
             try connection.query(
                 """
                 INSERT INTO comparisons (id, prompt_id, response_a, response_b, model_a, model_b, dataset, judgements_required, created_at,
-                                         run_id, run_batch)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         run_id, run_batch, prompt_messages)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 .text(comparison.id), .text(promptID), .text(item.responseA), .text(item.responseB), .optional(item.modelA),
                 .optional(item.modelB), .optional(item.dataset), .integer(Int64(item.judgementsRequired)), .integer(Timestamp.micros(now)),
-                .optional(item.runID), .optional(item.runBatch))
+                .optional(item.runID), .optional(item.runBatch), ChatMessage.storedText(item.promptMessages))
             out.append(comparison)
         }
         return out
@@ -99,6 +102,6 @@ public enum ComparisonRepository {
             responseA: row["response_a"].string ?? "", responseB: row["response_b"].string ?? "",
             modelA: row["model_a"].string, modelB: row["model_b"].string, dataset: row["dataset"].string,
             judgementsRequired: row["judgements_required"].int ?? 1, createdAt: Timestamp.date(row["created_at"]),
-            runID: row["run_id"].string)
+            runID: row["run_id"].string, promptMessages: ChatMessage.stored(row["prompt_messages"]))
     }
 }

@@ -36,7 +36,7 @@ extension PreferenceRepository {
         let filter = filterParameters(PreferenceFilter(dataset: dataset))
         var counts: [String: VoteCounts] = [:]
         try connection.forEachRow(
-            "SELECT annotator, choice, COUNT(*) AS n FROM preferences WHERE \(filterSQL) GROUP BY annotator, choice", filter
+            "SELECT annotator, choice, COUNT(*) AS n FROM preferences WHERE undoes IS NULL AND \(filterSQL) GROUP BY annotator, choice", filter
         ) { row in
             guard let annotator = row["annotator"].string, let choice = row["choice"].string.flatMap(Choice.init(rawValue:)) else { return }
             let n = row["n"].int ?? 0
@@ -55,7 +55,7 @@ extension PreferenceRepository {
                 SELECT annotator, time_spent_ms,
                        ROW_NUMBER() OVER (PARTITION BY annotator ORDER BY time_spent_ms) AS position,
                        COUNT(*) OVER (PARTITION BY annotator) AS n
-                FROM preferences WHERE time_spent_ms IS NOT NULL AND \(filterSQL)
+                FROM preferences WHERE time_spent_ms IS NOT NULL AND undoes IS NULL AND \(filterSQL)
             ) ranked WHERE position = (n + 1) / 2 OR position = n / 2 + 1
             """, filter
         ) { row in

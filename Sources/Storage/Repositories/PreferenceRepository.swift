@@ -12,10 +12,16 @@ public struct NewPreference: Sendable {
     public var shownFirst: String?
     public var timeSpentMS: Int?
     public var dataset: String?
+    /// For an inline conversational prompt: its messages (`prompt` is their rendering).
+    public var promptMessages: [ChatMessage]?
+    /// Extra columns of an imported line.
+    public var metadata: JSONValue?
 
     public init(comparisonID: String? = nil, prompt: String? = nil, responseA: String? = nil, responseB: String? = nil,
                 choice: Choice, strength: Int? = nil, rationale: String? = nil, shownFirst: String? = nil,
-                timeSpentMS: Int? = nil, dataset: String? = nil) {
+                timeSpentMS: Int? = nil, dataset: String? = nil, promptMessages: [ChatMessage]? = nil, metadata: JSONValue? = nil) {
+        self.promptMessages = promptMessages
+        self.metadata = metadata
         self.comparisonID = comparisonID
         self.prompt = prompt
         self.responseA = responseA
@@ -62,6 +68,7 @@ public enum PreferenceRepository {
             var prompt = item.prompt ?? "", responseA = item.responseA ?? "", responseB = item.responseB ?? ""
             var shownFirst = item.shownFirst
             var dataset = item.dataset
+            var promptMessages = item.promptMessages
             if let comparisonID = item.comparisonID {
                 try QueueRepository.lock(on: connection)
                 guard let comparison = try ComparisonRepository.get(id: comparisonID, on: connection) else {
@@ -91,6 +98,7 @@ public enum PreferenceRepository {
                         .text(comparisonID), .text(annotator), .text(shownFirst ?? "a"), .integer(nowMicros), .integer(nowMicros), .integer(nowMicros))
                 }
                 prompt = comparison.prompt
+                promptMessages = comparison.promptMessages
                 responseA = comparison.responseA
                 responseB = comparison.responseB
                 dataset = dataset ?? comparison.dataset
@@ -98,16 +106,18 @@ public enum PreferenceRepository {
             let preference = Preference(
                 id: Identifier.make("pref", now: now), comparisonID: item.comparisonID, prompt: prompt, responseA: responseA,
                 responseB: responseB, choice: item.choice, strength: item.strength, rationale: item.rationale,
-                annotator: annotator, shownFirst: shownFirst, timeSpentMS: item.timeSpentMS, dataset: dataset, createdAt: now)
+                annotator: annotator, shownFirst: shownFirst, timeSpentMS: item.timeSpentMS, dataset: dataset, createdAt: now,
+                promptMessages: promptMessages, metadata: item.metadata)
             try connection.enqueue(
                 """
                 INSERT INTO preferences (id, comparison_id, prompt, response_a, response_b, choice, strength, rationale,
-                                         annotator, shown_first, time_spent_ms, dataset, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         annotator, shown_first, time_spent_ms, dataset, created_at, prompt_messages, metadata)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 .text(preference.id), .optional(preference.comparisonID), .text(prompt), .text(responseA), .text(responseB),
                 .text(item.choice.rawValue), .optional(item.strength), .optional(item.rationale), .text(annotator),
-                .optional(shownFirst), .optional(item.timeSpentMS), .optional(dataset), .integer(nowMicros))
+                .optional(shownFirst), .optional(item.timeSpentMS), .optional(dataset), .integer(nowMicros),
+                ChatMessage.storedText(promptMessages), .optional(item.metadata?.text))
             out.append(preference)
         }
         return out
@@ -149,6 +159,8 @@ public enum PreferenceRepository {
             responseA: row["response_a"].string ?? "", responseB: row["response_b"].string ?? "",
             choice: row["choice"].string.flatMap(Choice.init(rawValue:)) ?? .skip, strength: row["strength"].int,
             rationale: row["rationale"].string, annotator: row["annotator"].string ?? "", shownFirst: row["shown_first"].string,
-            timeSpentMS: row["time_spent_ms"].int, dataset: row["dataset"].string, createdAt: Timestamp.date(row["created_at"]))
+            timeSpentMS: row["time_spent_ms"].int, dataset: row["dataset"].string, createdAt: Timestamp.date(row["created_at"]),
+            promptMessages: ChatMessage.stored(row["prompt_messages"]), metadata: row["metadata"].string.map(JSONValue.init(text:)),
+            undoes: row["undoes"].string)
     }
 }

@@ -18,8 +18,9 @@ import Testing
 
     @Test func readsTRLStandardExplicitPrompt() throws {
         let rows = try parse(#"{"prompt":"The sky is","chosen":" blue.","rejected":" green.","score":1}"# + "\n")
+        // Columns other than the row's own are kept as metadata.
         #expect(rows == [ImportedPreference(line: 1, prompt: "The sky is", chosen: " blue.", rejected: " green.",
-                                            format: .standard)])
+                                            format: .standard, metadata: ["score": .number(1)])])
     }
 
     @Test func readsConversationalExplicitPrompt() throws {
@@ -98,7 +99,27 @@ import Testing
         let sameReply = #"{"prompt":[{"role":"user","content":"q"}],"chosen":[{"role":"assistant","content":"a"}],"#
             + #""rejected":[{"role":"assistant","content":"a"}]}"#
         #expect(failures(bytes(sameReply)) == ["1:rejected"])
-        #expect(failures(bytes(#"{"prompt":"q","chosen":[],"rejected":[]}"#)) == ["1:chosen", "1:rejected", "1:prompt"])
+        #expect(failures(bytes(#"{"prompt":[],"chosen":[],"rejected":[]}"#)) == ["1:chosen", "1:rejected", "1:prompt"])
+        // A string prompt beside message lists is UltraFeedback's layout: the lists are still checked.
+        #expect(failures(bytes(#"{"prompt":"q","chosen":[],"rejected":[]}"#)) == ["1:chosen", "1:rejected"])
+    }
+
+    /// The streamed reader gives what `parse` gives, whatever the chunk boundaries, and the same errors.
+    @Test(arguments: [1, 7, 64, 1 << 20])
+    func scanMatchesParseAcrossChunks(chunk: Int) throws {
+        let good = "\u{FEFF}" + #"{"prompt":"a","chosen":"b","rejected":"c","id":1}"# + "\r\n\n"
+            + #"{"prompt":[{"role":"system","content":"s"},{"role":"user","content":"u"}],"chosen":[{"role":"assistant","content":"x"}],"rejected":[{"role":"assistant","content":"y"}]}"#
+        var scanned: [ImportedPreference] = []
+        try PreferenceImport.scan(.bytes(bytes(good)), limits: PreferenceImportLimits(), chunk: chunk) { scanned.append($0) }
+        #expect(scanned == (try parse(good)))
+        let bad = #"{"prompt":"a","chosen":"b"}"# + "\n" + String(repeating: "x", count: 100) + "\n"
+        var failure: PreferenceImportFailure?
+        do {
+            try PreferenceImport.scan(.bytes(bytes(bad)), limits: PreferenceImportLimits(maxLineBytes: 50), chunk: chunk) { _ in }
+        } catch let error as PreferenceImportFailure {
+            failure = error
+        }
+        #expect(failure?.errors.map { "\($0.line):\($0.field ?? "-")" } == ["1:rejected", "2:-"])
     }
 
     @Test func enforcesLimits() {
