@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api check-hf e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
 
 deps:
 	@scripts/deps.sh
@@ -37,6 +37,10 @@ test-tsan: deps
 ## openapi.yaml is valid OpenAPI 3.1, and a live server conforms to it (schemathesis).
 check-api: deps
 	scripts/check-api.sh
+
+## Hugging Face GPT-2 import/export and the BPE tokenizer against transformers and tokenizers (a venv outside the repo).
+check-hf: deps
+	scripts/check-hf.sh
 
 ## The annotation page in headless Chromium (Debian's chromium + chromium-driver, installed when missing).
 e2e: deps

@@ -96,7 +96,7 @@ enum MixtureSampler {
                 let mixed = objective.mixtureLogProbs(policyLogits: pl[base..<(base + v)].map { Double($0) },
                                                       referenceLogits: rl[base..<(base + v)].map { Double($0) })
                 let token = Int32(pick(mixed, temperature: Double(parameters.temperature), rng: &rngs[i]))
-                if parameters.stopAtEOS && token == ByteTokenizer.eos {
+                if parameters.stopAtEOS && token == parameters.eos {
                     ended[i] = true
                     done[i] = true
                     continue
