@@ -10,6 +10,7 @@ public struct TarArchive: Sendable, Equatable {
 
     /// Parses an archive; ends at two zero blocks or at the end of input.
     public init(bytes: [UInt8]) throws(PolicyError) {
+        guard bytes.isEmpty || bytes.count >= 512 else { throw PolicyError("tar: shorter than one 512-byte header; not a tar archive") }
         var files: [String: [UInt8]] = [:]
         var offset = 0
         var pendingName: String?
