@@ -2,7 +2,7 @@
 
 usage: check_hf.py URL TOKEN WORKDIR
 """
-import io, json, math, os, sys, tarfile, urllib.error, urllib.request
+import io, json, os, sys, tarfile, time, urllib.error, urllib.request
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
@@ -149,6 +149,35 @@ def main():
     check(all(auto(t)["input_ids"] == tok.encode(t).ids for t in CORPUS), "AutoTokenizer of the export encodes the corpus as the original")
     check(auto.eos_token == EOT and auto.eos_token_id == eos, "the export names <|endoftext|> as EOS")
     check(upload(raw, "reimported")["parameter_count"] == created["parameter_count"], "an export imports again")
+
+    # The imported model trains: DPO on stored preferences tokenised with its BPE tokenizer; the trained policy keeps
+    # the tokenizer, and its export scores in transformers as on the server.
+    lines = [{"prompt": f"Question {i}: what is {i} plus {i}?", "chosen": f" It's {2 * i}.", "rejected": f" Maybe {i + 7}, I'm not sure."}
+             for i in range(12)]
+    status, body = request("POST", "/v1/preferences/import?dataset=hfprefs", "".join(json.dumps(l) + "\n" for l in lines).encode(),
+                           "application/jsonl")
+    check(status in (200, 201), f"preferences import ({status})")
+    status, run = request("POST", "/v1/runs", {"algorithm": "dpo", "model": mid, "dataset": {"dataset": "hfprefs"},
+                                               "hyperparameters": {"steps": 4, "batch_size": 4}, "seed": 1})
+    check(status == 202, f"a DPO run on the imported model is accepted ({status} {run})")
+    deadline = time.time() + 600
+    while run.get("status") not in ("succeeded", "failed", "cancelled") and time.time() < deadline:
+        time.sleep(0.5)
+        run = request("GET", f"/v1/runs/{run['id']}")[1]
+    check(run.get("status") == "succeeded", f"the DPO run succeeds ({run.get('status')}: {run.get('error')})")
+    trained = run["output_model_id"]
+    status, body = request("POST", f"/v1/models/{trained}/tokenize", {"texts": CORPUS[:5]})
+    check(all(i["tokens"] == tok.encode(t).ids for t, i in zip(CORPUS, body["items"])), "the trained policy keeps the BPE tokenizer")
+    status, raw = request("GET", f"/v1/models/{trained}/export?format=hf", raw=True)
+    out = os.path.join(WORK, "trained")
+    with tarfile.open(fileobj=io.BytesIO(raw)) as t:
+        t.extractall(out, filter="data")
+    trained_model = GPT2LMHeadModel.from_pretrained(out).eval()
+    check_logprobs(trained, trained_model, tok, eos, "trained")
+    ids = torch.tensor([[eos] + tok.encode(lines[0]["prompt"] + lines[0]["chosen"]).ids])
+    with torch.no_grad():
+        moved = (trained_model(ids).logits - model(ids).logits).abs().max().item()
+    check(moved > 1e-4, f"training moved the weights (max logit change {moved:.2e})")
 
     # A byte-tokenizer model exports with a byte-level tokenizer.json that maps as PrefLab's tokenizer.
     status, made = request("POST", "/v1/models", {"name": "bytes", "architecture": {"layers": 2, "dim": 32, "heads": 4, "context": 64}, "seed": 3})

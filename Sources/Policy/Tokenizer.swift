@@ -21,3 +21,15 @@ extension Tokenizer {
     /// Ids of `text` without BOS or EOS.
     public func encode(_ text: String) -> [Int32] { encode(text, bos: false, eos: false) }
 }
+
+extension Tokenizer {
+    /// Ids of `text`, optionally after BOS (no EOS).
+    public func encode(_ text: String, bos: Bool) -> [Int32] { encode(text, bos: bos, eos: false) }
+    /// Ids of `text`, optionally before EOS (no BOS).
+    public func encode(_ text: String, eos: Bool) -> [Int32] { encode(text, bos: false, eos: eos) }
+
+    /// Prompts and responses concatenated and right-padded with this tokenizer's PAD.
+    public func batch(prompts: [[Int32]], responses: [[Int32]]) throws(PolicyError) -> SequenceBatch {
+        try SequenceBatch(prompts: prompts, responses: responses, pad: padID)
+    }
+}

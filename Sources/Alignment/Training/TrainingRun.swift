@@ -85,6 +85,8 @@ public final class TrainingRun {
     let critic: Critic?
     /// The pairwise judge of online algorithms and of DPO's sampled pairs, when it is not the task's oracle.
     let judge: (any BatchJudge)?
+    /// The policy's tokenizer (its checkpoint's, ``StoredTokenizer``); the reference shares it.
+    public var tokenizer: any Tokenizer = ByteTokenizer()
 
     /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
     /// pairwise dataset, ...), and restores the state of `resumeFrom` if given. The spec is used as given:
@@ -279,6 +281,7 @@ public final class TrainingRun {
     /// Sampling parameters of online data: the task's (or prompt set's), with the run's temperature and token cap.
     func samplingParameters(_ base: SamplingParameters) -> SamplingParameters {
         var p = base
+        p.eos = tokenizer.eosID
         guard let sampling = spec.sampling else { return p }
         p.temperature = Float(sampling.temperature)
         if sampling.maxNewTokens > 0 { p.maxNewTokens = sampling.maxNewTokens }

@@ -139,7 +139,7 @@ struct ModelRoutes {
             let scores = try cache.with(record, database: database) { loaded throws in
                 let (prompts, responses) = Self.encode(texts, loaded.tokenizer)
                 try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
-                return try loaded.trunk.sequenceLogProbs(try SequenceBatch(prompts: prompts, responses: responses))
+                return try loaded.trunk.sequenceLogProbs(try loaded.tokenizer.batch(prompts: prompts, responses: responses))
             }
             let items = scores.sum.indices.map { LogProbBody(sum: Double(scores.sum[$0]), mean: Double(scores.mean[$0]), tokens: scores.count[$0]) }
             return try JSONResponse.make(["items": items])
@@ -157,7 +157,7 @@ struct ModelRoutes {
                 let (prompts, responses) = Self.encode(texts, loaded.tokenizer)
                 try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
                 guard let head = loaded.head else { throw AppError(.internalServerError, code: "internal", detail: "value head missing") }
-                let batch = try SequenceBatch(prompts: prompts, responses: responses)
+                let batch = try loaded.tokenizer.batch(prompts: prompts, responses: responses)
                 let values = try head.values(trunk: loaded.trunk, batch: batch)
                 return (prompts, responses, values.perToken, values.perSequence, batch.time)
             }
