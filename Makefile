@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api check-hf e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api check-hf e2e fuzz bench bench-hf bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers soak clean
 
 deps:
 	@scripts/deps.sh
@@ -79,6 +79,10 @@ bench-runs: deps
 ## One evaluation (64 prompts × 8 samples, L4 D128, oracle judge): seconds, split by phase.
 bench-eval: deps
 	Benchmarks/bench-eval.sh
+
+## GPT-2 small (124M, random weights made offline) through the API: import, generate, score, DPO; seconds and peak RSS.
+bench-hf: deps
+	Benchmarks/bench-hf.sh
 
 bench-rl: deps
 	Benchmarks/bench-rl.sh --seeds $(RUNS_SEEDS)

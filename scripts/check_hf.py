@@ -234,4 +234,5 @@ def main():
               f"refused with 422 {code} on {field} (got {status} {problem.get('code')} {problem.get('field')})")
     print("check-hf: all passed")
 
-main()
+if __name__ == "__main__":
+    main()
