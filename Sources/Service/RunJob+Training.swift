@@ -177,7 +177,17 @@ final class RunObserver: TrainingObserver {
         try recorder.record(step: step, metrics: metrics)
     }
 
+    /// A checkpoint over this many bytes is not stored: both stores cap one value at 1 GB (SQLite's
+    /// SQLITE_MAX_LENGTH, PostgreSQL's bytea), and a GPT-2-small run's weights with AdamW's two moments are 1.5 GB.
+    /// Such a run still trains and stores its policy, but after a crash it starts again from step 0 (it is
+    /// deterministic, so it records the same series).
+    static let maxCheckpointBytes = 900_000_000
+
     func checkpoint(step: Int, file: Safetensors) throws {
+        guard file.tensors.values.reduce(0, { $0 + 4 * $1.count }) <= Self.maxCheckpointBytes else {
+            try recorder.flush()
+            return
+        }
         try recorder.checkpoint(step: step, data: file.encoded())
     }
 
