@@ -181,10 +181,11 @@ final class RunObserver: TrainingObserver {
     /// SQLITE_MAX_LENGTH, PostgreSQL's bytea), and a GPT-2-small run's weights with AdamW's two moments are 1.5 GB.
     /// Such a run still trains and stores its policy, but after a crash it starts again from step 0 (it is
     /// deterministic, so it records the same series).
-    static let maxCheckpointBytes = 900_000_000
+    static let limit = 900_000_000
+    var maxCheckpointBytes: Int { Self.limit }
 
     func checkpoint(step: Int, file: Safetensors) throws {
-        guard file.tensors.values.reduce(0, { $0 + 4 * $1.count }) <= Self.maxCheckpointBytes else {
+        guard file.tensors.values.reduce(0, { $0 + 4 * $1.count }) <= Self.limit else {
             try recorder.flush()
             return
         }

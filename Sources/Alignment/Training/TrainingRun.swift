@@ -34,6 +34,13 @@ public protocol TrainingObserver: AnyObject {
     func checkpoint(step: Int, file: Safetensors) throws
     /// Polled between steps; true → the run stops by throwing ``TrainingCancelled``.
     var isCancelled: Bool { get }
+    /// The largest checkpoint the observer can keep, in bytes; a run whose weights and AdamW moments alone
+    /// exceed it does not build its checkpoints (a GPT-2-small run's are 1.5 GB).
+    var maxCheckpointBytes: Int { get }
+}
+
+extension TrainingObserver {
+    public var maxCheckpointBytes: Int { .max }
 }
 
 /// Thrown by ``TrainingRun/run(observer:)`` when the observer asked to stop.
@@ -191,7 +198,7 @@ public final class TrainingRun {
                 metrics.merge(summary) { $1 }
             }
             try observer.record(step: s, metrics: metrics)
-            if s % spec.optimizer.checkpointEvery == 0 || s == total {
+            if s % spec.optimizer.checkpointEvery == 0 || s == total, 12 * policy.parameterCount <= observer.maxCheckpointBytes {
                 try observer.checkpoint(step: s, file: checkpoint())
             }
         }
