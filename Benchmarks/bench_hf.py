@@ -70,6 +70,6 @@ def dpo(steps):
     assert run["status"] == "succeeded", run
     return time.time() - start
 
-short, long = dpo(2), dpo(6)
+short, long = dpo(2), dpo(12)
 report("dpo run, 2 steps", short)
-report("dpo run, 6 steps", long, seconds_per_step=round((long - short) / 4, 2), batch="8 pairs (16 sequences of ~20 tokens)")
+report("dpo run, 12 steps", long, seconds_per_step=round((long - short) / 10, 2), batch="8 pairs (16 sequences of ~20 tokens)")

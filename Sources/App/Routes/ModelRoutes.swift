@@ -251,7 +251,8 @@ struct ModelRoutes {
         }
         // A checkpoint that stores its tokenizer (as this service writes an imported model's) is checked against
         // it when loaded; without one it is a byte-tokenizer model.
-        try checkLimits(declared, field: "body", byteVocabulary: header.metadata[StoredTokenizer.jsonKey] == nil)
+        let imported = header.metadata[StoredTokenizer.jsonKey] != nil
+        try checkLimits(declared, field: "body", byteVocabulary: !imported, maxContext: imported ? maxImportedContext : maxContext)
         return declared
     }
 
