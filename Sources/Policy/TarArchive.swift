@@ -119,10 +119,12 @@ public struct TarArchive: Sendable, Equatable {
         return nil
     }
 
-    /// `./a/b` → `a/b`; refuses absolute paths, `..` and empty names.
+    /// `./a/b` → `a/b`; refuses absolute paths, `..`, NUL (a pax path may hold one) and empty names.
     static func normalise(_ name: String) throws(PolicyError) -> String {
         let parts = name.split(separator: "/").filter { $0 != "." }
-        guard !name.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else { throw PolicyError("tar: unsafe or empty path \(name)") }
+        guard !name.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !name.utf8.contains(0) else {
+            throw PolicyError("tar: unsafe or empty path \(name)")
+        }
         return parts.joined(separator: "/")
     }
 }

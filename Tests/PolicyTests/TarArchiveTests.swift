@@ -42,6 +42,17 @@ import Testing
         }
     }
 
+    /// A pax `path` is not NUL-terminated: a NUL inside it would name a file that no ustar header can spell
+    /// (found by TarFuzz: re-encoding changed the archive). Refused.
+    @Test func aPaxPathWithNULIsRefused() throws {
+        let record = Array("24 path=a\u{0}b/config.json\n".utf8)
+        var pax = TarArchive(files: ["PaxHeader": record]).encoded()
+        pax[156] = UInt8(ascii: "x")
+        Self.fixChecksum(&pax)
+        let archive = Array(pax[0..<1024]) + TarArchive(files: ["config.json": [1]]).encoded()
+        #expect(throws: PolicyError.self) { try TarArchive(bytes: archive) }
+    }
+
     static func setOctal(_ block: inout [UInt8], _ at: Int, _ length: Int, _ value: Int) {
         let digits = Array(String(value, radix: 8).utf8)
         block.replaceSubrange(at..<(at + length - 1), with: [UInt8](repeating: 48, count: length - 1 - digits.count) + digits)
