@@ -59,6 +59,25 @@ import TestSupport
         #expect(again.json["checkpoint_sha256"] as? String == created.json["checkpoint_sha256"] as? String)
     }
 
+    /// An evaluation scores each side's samples under both models, which one byte tokenizer makes sound; a BPE
+    /// import fails it by name instead of being scored as bytes.
+    @Test func evaluationsRefuseBPEModelsByName() throws {
+        let app = try AppFixture(.sqlite)
+        let archive = HFModelFolder.archive(model: try GPT(config: config, seed: 2), tokenizer: try tokenizer())
+        let id = try #require(try app.call("POST", "/v1/models/upload?format=hf&name=e", as: "researcher", raw: archive, headers: octet)
+            .json["id"] as? String)
+        let posted = try app.call("POST", "/v1/evaluations", as: "ci", json: [
+            "model": id, "baseline": id, "task": ["kind": "text", "name": "arithmetic"], "samples_per_prompt": 2, "seed": 5,
+        ])
+        let location = try #require(posted.header("location"), "\(posted)")
+        var body: [String: Any] = [:]
+        #expect(try waitUntil(seconds: 60) {
+            body = try app.call("GET", location, as: "ci").json
+            return ["succeeded", "failed", "cancelled"].contains(body["status"] as? String ?? "")
+        })
+        #expect(body["status"] as? String == "failed" && "\(body)".contains("BPE tokenizer"), "\(body)")
+    }
+
     @Test(arguments: TestStores.backends)
     func badFoldersAndExportsAreRefusedByField(dialect: SQLDialect) throws {
         let app = try AppFixture(dialect)
