@@ -12,8 +12,7 @@ VENV=${PREFLAB_HF_VENV:-$HOME/.cache/preflab/hf-venv}
 if ! "$VENV/bin/python" -c "import torch, transformers, tokenizers, safetensors" 2>/dev/null; then
   python3 -m venv "$VENV"
   WHEEL=$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | head -1 || true)
-  if [ -n "$WHEEL" ]; then "$VENV/bin/pip" install -q "$WHEEL"; else
-    "$VENV/bin/pip" install -q torch --index-url https://download.pytorch.org/whl/cpu || "$VENV/bin/pip" install -q torch; fi
+  if [ -n "$WHEEL" ]; then "$VENV/bin/pip" install -q "$WHEEL"; else "$VENV/bin/pip" install -q torch; fi
   "$VENV/bin/pip" install -q transformers tokenizers safetensors numpy
 fi
 if [ -n "${CHECK_HF_NO_BUILD:-}" ]; then
