@@ -4,7 +4,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 PREFLAB_DATABASE ?= sqlite:data/preflab.sqlite
 
-.PHONY: deps build serve test test-portable test-tsan check-api check-deploy e2e fuzz bench bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers bench-import soak clean
+.PHONY: deps build serve test test-portable test-tsan check-api check-deploy check-hf e2e fuzz bench bench-hf bench-http bench-ingest bench-policy bench-runs bench-rl bench-eval bench-workers bench-import soak clean
 
 deps:
 	@scripts/deps.sh
@@ -43,6 +43,10 @@ check-api: deps
 ## topology test: PostgreSQL, migrate, API and two workers as processes, end to end with a worker killed -9.
 check-deploy: deps
 	scripts/check-deploy.sh
+
+## Hugging Face GPT-2 import/export and the BPE tokenizer against transformers and tokenizers (a venv outside the repo).
+check-hf: deps
+	scripts/check-hf.sh
 
 ## The annotation page in headless Chromium (Debian's chromium + chromium-driver, installed when missing).
 e2e: deps
@@ -85,6 +89,10 @@ bench-eval: deps
 ## A streamed preference import of IMPORT_MB (500) of UltraFeedback-style JSONL: seconds and the server's peak RSS.
 bench-import: deps
 	Benchmarks/bench-import.sh
+
+## GPT-2 small (124M, random weights made offline) through the API: import, generate, score, DPO; seconds and peak RSS.
+bench-hf: deps
+	Benchmarks/bench-hf.sh
 
 bench-rl: deps
 	Benchmarks/bench-rl.sh --seeds $(RUNS_SEEDS)

@@ -92,10 +92,11 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // libFuzzer entry points (`make fuzz`): the HTTP/1.1 parser, the JSON reader, the safetensors reader.
+        // libFuzzer entry points (`make fuzz`): the HTTP/1.1 parser, the JSON reader, the safetensors reader, the tar reader.
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"], swiftSettings: strict),
         .executableTarget(name: "JSONFuzz", dependencies: ["StrictJSON"], swiftSettings: strict),
         .executableTarget(name: "SafetensorsFuzz", dependencies: ["Policy"], swiftSettings: strict),
+        .executableTarget(name: "TarFuzz", dependencies: ["Policy"], swiftSettings: strict),
         // `make bench-http`: the product's server plus a benchmark-only JSON echo route.
         .executableTarget(
             name: "HTTPBench",

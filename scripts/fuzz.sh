@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds each fuzz target with libFuzzer + AddressSanitizer (LeakSanitizer included) and runs it for
-# $1 seconds on its seed corpus; exits non-zero on any finding. Targets: $2... (default: all three).
+# $1 seconds on its seed corpus; exits non-zero on any finding. Targets: $2... (default: all four).
 #   HTTP1Fuzz        the HTTP/1.1 request parser (corpus: the files directly in Tests/FuzzCorpus)
 #   JSONFuzz         the strict JSON reader of request bodies and import lines (Tests/FuzzCorpus/JSON)
 #   SafetensorsFuzz  the safetensors reader of model uploads (Tests/FuzzCorpus/Safetensors)
+#   TarFuzz          the tar reader of Hugging Face uploads (Tests/FuzzCorpus/Tar)
 set -euo pipefail
 SECONDS_TO_RUN=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(HTTP1Fuzz JSONFuzz SafetensorsFuzz)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(HTTP1Fuzz JSONFuzz SafetensorsFuzz TarFuzz)
 cd "$(dirname "$0")/.."
 # The Swift backtracer confuses ASan (it intercepts the crash signal first); libFuzzer does its own reporting.
 export SWIFT_BACKTRACE=enable=no
@@ -17,6 +18,7 @@ for TARGET in "${TARGETS[@]}"; do
     HTTP1Fuzz) SEEDS=Tests/FuzzCorpus ;;
     JSONFuzz) SEEDS=Tests/FuzzCorpus/JSON ;;
     SafetensorsFuzz) SEEDS=Tests/FuzzCorpus/Safetensors ;;
+    TarFuzz) SEEDS=Tests/FuzzCorpus/Tar ;;
     *) echo "unknown fuzz target $TARGET"; exit 2 ;;
   esac
   swift build --product "$TARGET" --scratch-path .build-fuzz \

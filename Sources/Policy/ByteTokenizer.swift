@@ -2,7 +2,7 @@
 ///
 /// No merges and no vocabulary file, so any text round-trips exactly and the vocabulary (259)
 /// matches the PyTorch anchor's default.
-public struct ByteTokenizer: Sendable {
+public struct ByteTokenizer: Tokenizer {
     /// Beginning of sequence.
     public static let bos: Int32 = 256
     /// End of sequence; sampling stops when it is drawn.
@@ -14,6 +14,11 @@ public struct ByteTokenizer: Sendable {
 
     /// A tokenizer (stateless).
     public init() {}
+
+    public var vocabSize: Int { Self.vocabSize }
+    public var bosID: Int32 { Self.bos }
+    public var eosID: Int32 { Self.eos }
+    public var padID: Int32 { Self.pad }
 
     /// UTF-8 bytes of `text`, optionally preceded by BOS and followed by EOS.
     public func encode(_ text: String, bos: Bool = false, eos: Bool = false) -> [Int32] {

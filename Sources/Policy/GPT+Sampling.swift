@@ -125,7 +125,7 @@ extension GPT {
                 let (tok, lp) = pickers[s].pick(logits + s * v, v: v, rng: &rngs[s])
                 out[s].logProbs.append(lp)
                 current[s] = tok
-                if parameters.stopAtEOS && tok == ByteTokenizer.eos {
+                if parameters.stopAtEOS && tok == parameters.eos {
                     out[s].endedWithEOS = true
                     done[s] = true
                 } else {

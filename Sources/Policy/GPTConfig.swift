@@ -26,8 +26,8 @@ public struct GPTConfig: Sendable, Codable, Equatable, Hashable {
             throw PolicyError("config: layers, dim, heads must be ≥ 1, context and vocab ≥ 2")
         }
         guard dim % heads == 0 else { throw PolicyError("config: dim \(dim) is not divisible by heads \(heads)") }
-        // 2^26 parameters (256 MB of Float32) is far beyond the ~10M this service targets.
-        guard parameterCount <= 1 << 26 else { throw PolicyError("config: \(parameterCount) parameters is too large") }
+        // 2^28 parameters (1 GiB of Float32): GPT-2 small (124M) fits, with room for its medium sibling's width.
+        guard parameterCount <= 1 << 28 else { throw PolicyError("config: \(parameterCount) parameters is too large") }
     }
 
     /// Number of trainable parameters (wte is shared with the output head, so counted once).

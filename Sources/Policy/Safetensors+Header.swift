@@ -1,8 +1,8 @@
 import StrictJSON
 
 extension Safetensors {
-    /// A safetensors header, checked as a whole before any tensor is decoded: every entry is a well-formed F32
-    /// tensor, and their byte ranges, taken in offset order, tile the data section exactly (disjoint, in bounds,
+    /// A safetensors header, checked as a whole before any tensor is decoded: every entry is a well-formed F32,
+    /// F16 or BF16 tensor, and their byte ranges, taken in offset order, tile the data section exactly (disjoint, in bounds,
     /// no holes, as the format requires). Reading one allocates nothing proportional to what the header claims,
     /// only to its own size: a small file cannot make a reader copy the same bytes once per aliasing entry.
     public struct Header: Sendable, Equatable {
@@ -14,6 +14,16 @@ extension Safetensors {
             public var byteOffset: Int
             /// Element count (the product of `shape`).
             public var count: Int
+            /// Element type: F32, or F16 and BF16, which are widened to F32 when read.
+            public var dtype: DType = .f32
+            /// Bytes the tensor takes in the file.
+            public var byteCount: Int { count * dtype.size }
+        }
+
+        /// The element types read: everything is computed in F32; half-precision files are widened exactly.
+        public enum DType: String, Sendable, Equatable {
+            case f32 = "F32", f16 = "F16", bf16 = "BF16"
+            public var size: Int { self == .f32 ? 4 : 2 }
         }
 
         /// The tensors in data order.
@@ -65,7 +75,7 @@ extension Safetensors {
                         ? "safetensors: \(entry.name) overlaps another tensor's bytes"
                         : "safetensors: the bytes before \(entry.name) belong to no tensor")
                 }
-                end += 4 * entry.count
+                end += entry.byteCount
             }
             guard end == dataCount else { throw PolicyError("safetensors: the tensors cover \(end) of the \(dataCount) data bytes") }
             self.entries = entries
@@ -76,19 +86,21 @@ extension Safetensors {
             guard case .object(let entry) = value, case .string(let dtype)? = entry["dtype"],
                   let shape = integers(entry["shape"]), let offsets = integers(entry["data_offsets"]), offsets.count == 2
             else { throw PolicyError("safetensors: malformed entry for \(name)") }
-            guard dtype == "F32" else { throw PolicyError("safetensors: \(name) has dtype \(dtype); only F32 is supported") }
+            guard let type = DType(rawValue: dtype) else {
+                throw PolicyError("safetensors: \(name) has dtype \(dtype); only F32, F16 and BF16 are supported")
+            }
             var count = 1
             for d in shape {
-                guard d >= 0, case (let p, false) = count.multipliedReportingOverflow(by: d), p <= dataCount / 4 else {
+                guard d >= 0, case (let p, false) = count.multipliedReportingOverflow(by: d), p <= dataCount / type.size else {
                     throw PolicyError("safetensors: \(name) has an invalid shape")
                 }
                 count = p
             }
             let begin = offsets[0], end = offsets[1]
-            guard begin >= 0, end >= begin, end <= dataCount, end - begin == 4 * count else {
+            guard begin >= 0, end >= begin, end <= dataCount, end - begin == type.size * count else {
                 throw PolicyError("safetensors: \(name) byte range does not match its shape or the file")
             }
-            return Entry(name: name, shape: shape, byteOffset: begin, count: count)
+            return Entry(name: name, shape: shape, byteOffset: begin, count: count, dtype: type)
         }
 
         /// A JSON array of integers (booleans and fractions refused).

@@ -5,7 +5,7 @@ import StrictJSON
 /// A safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's
 /// dtype, shape and byte range, then the raw little-endian data (huggingface/safetensors format).
 ///
-/// Only `F32` tensors are read or written (everything in this project is Float32). Decoding treats
+/// Tensors are written as `F32` (everything in this project is Float32); `F16` and `BF16` are read and widened. Decoding treats
 /// the bytes as untrusted: every length, offset and shape is checked before use.
 public struct Safetensors: Sendable, Equatable {
     /// Tensors by name.
@@ -60,16 +60,7 @@ public struct Safetensors: Sendable, Equatable {
         var tensors: [String: Tensor] = [:]
         tensors.reserveCapacity(header.entries.count)
         for entry in header.entries {
-            var data = [Float](repeating: 0, count: entry.count)
-            let base = header.dataStart + entry.byteOffset
-            data.withUnsafeMutableBufferPointer { out in
-                for i in 0..<entry.count {
-                    var bits: UInt32 = 0
-                    for k in 0..<4 { bits |= UInt32(bytes[base + 4 * i + k]) << (8 * UInt32(k)) }
-                    out[i] = Float(bitPattern: bits)
-                }
-            }
-            tensors[entry.name] = Tensor(shape: entry.shape, data: data)
+            tensors[entry.name] = Tensor(shape: entry.shape, data: Self.floats(bytes, header: header, entry: entry))
         }
         self.tensors = tensors
         self.metadata = header.metadata

@@ -8,8 +8,11 @@ public struct SamplingParameters: Sendable, Codable, Equatable, Hashable {
     public var topP: Float
     /// Upper bound on generated tokens per sequence (the context length also bounds it).
     public var maxNewTokens: Int
-    /// Stop a sequence when it draws ``ByteTokenizer/eos``.
+    /// Stop a sequence when it draws ``eos``.
     public var stopAtEOS: Bool
+    /// The end-of-sequence id: the model's tokenizer's (``Tokenizer/eosID``). Not stored with a run's
+    /// parameters: it belongs to the model, which sets it when sampling.
+    public var eos: Int32 = ByteTokenizer.eos
     /// Seed; sequence `i` of a batch draws from its own stream derived from (seed, i), so a
     /// completion does not depend on what else is in the batch or how the batch is split over cores
     /// (up to floating-point rounding of the logits, whose GEMM shapes do depend on the batch).
@@ -25,6 +28,8 @@ public struct SamplingParameters: Sendable, Codable, Equatable, Hashable {
         self.stopAtEOS = stopAtEOS
         self.seed = seed
     }
+
+    enum CodingKeys: String, CodingKey { case temperature, topK, topP, maxNewTokens, stopAtEOS, seed }
 
     /// Throws on NaN, negative or out-of-range values.
     public func validate() throws(PolicyError) {

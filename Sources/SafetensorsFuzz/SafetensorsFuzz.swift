@@ -10,8 +10,8 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let header = try? Safetensors.Header(bytes: bytes) else { return 0 }
-    let floats = header.entries.reduce(0) { $0 + $1.count }
-    if 4 * floats > header.dataCount { fatalError("the header claims \(4 * floats) bytes of tensors in \(header.dataCount) of data") }
+    let claimed = header.entries.reduce(0) { $0 + $1.byteCount }
+    if claimed > header.dataCount { fatalError("the header claims \(claimed) bytes of tensors in \(header.dataCount) of data") }
     let file: Safetensors
     do { file = try Safetensors(bytes: bytes, header: header) } catch { fatalError("a checked header failed to decode: \(error)") }
     let shapes = file.tensors.mapValues(\.shape)

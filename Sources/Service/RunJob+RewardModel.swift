@@ -12,7 +12,9 @@ extension RunJob {
     func runRewardModel(_ spec: RewardModelRunSpec, seed: Int, run record: RunRecord) throws {
         let database = environment.database, runID = runID
         try database.write { try RunRepository.deleteMetrics(runID: runID, after: 0, on: $0) }
-        let trunk = try loadPolicy(spec.model, task: spec.task, seed: UInt64(seed))
+        let (trunk, tokenizer) = try loadPolicy(spec.model, task: spec.task, seed: UInt64(seed))
+        // Reward-model training tokenises bytes; a Hugging Face import's BPE trunk would read other ids.
+        guard tokenizer.isEmpty else { throw RunSpecError("model", "reward models are trained from byte-tokenizer policies; this one has a BPE tokenizer") }
         let examples = try rewardExamples(spec, seed: UInt64(seed))
         let training = try RewardModelTraining(hyperparameters: spec.hyperparameters, seed: UInt64(seed), trunk: trunk, examples: examples,
                                                scoring: spec.scoring)

@@ -11,9 +11,16 @@ extension RunJob {
     /// Stores the trained policy and ends the run succeeded.
     func runTraining(_ run: TrainingRunSpec, keepLast: Int? = nil, run record: RunRecord) throws {
         let database = environment.database, runID = runID, spec = run.training
-        let policy = try loadPolicy(run.model, task: run.task, seed: spec.seed)
-        let reference = try run.reference.map { try loadPolicy($0, task: run.task, seed: spec.seed) }
-        let data = try trainingData(run)
+        let (policy, stored) = try loadPolicy(run.model, task: run.task, seed: spec.seed)
+        let reference = try run.reference.map { id -> GPT in
+            let (reference, referenceTokenizer) = try loadPolicy(id, task: run.task, seed: spec.seed)
+            guard referenceTokenizer == stored else { throw RunSpecError("reference", "the reference's tokenizer differs from the policy's") }
+            return reference
+        }
+        // The policy's own tokenizer (a Hugging Face import's BPE, else bytes): the data is tokenised with it and
+        // the trained policy stores it again.
+        let tokenizer = try StoredTokenizer.tokenizer(stored)
+        let data = try trainingData(run, tokenizer: tokenizer)
         let resume = try database.read { try RunRepository.checkpoint(runID: runID, on: $0) }
         try database.write { try RunRepository.deleteMetrics(runID: runID, after: resume?.step ?? 0, on: $0) }
         let resumeFile = try resume.map { try Safetensors(bytes: $0.data) }
@@ -34,6 +41,7 @@ extension RunJob {
         let judge: (any BatchJudge)? = remote ?? modelJudge ?? human
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
                                        scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
+        training.tokenizer = tokenizer
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal, keepLast: keepLast),
                                    context: context,
                                    judge: remote)
@@ -56,7 +64,7 @@ extension RunJob {
         try observer.recorder.flush()
         let trained = outcome.policy
         let architecture = String(decoding: try JSONEncoder().encode(trained.config), as: UTF8.self)
-        let bytes = trained.checkpoint(metadata: ["kind": ModelKind.policy.rawValue]).encoded()
+        let bytes = trained.checkpoint(metadata: stored.merging(["kind": ModelKind.policy.rawValue]) { $1 }).encoded()
         let name = record.name ?? "\(record.algorithm) \(runID)"
         var result: [String: JSONValue] = ["steps": .number(Double(outcome.steps))]
         for (key, value) in outcome.summary where value.isFinite { result[key] = .number(value) }
@@ -76,18 +84,20 @@ extension RunJob {
         logFinished(.succeeded)
     }
 
-    /// A stored policy, or (SFT on a task with no model given) the task's reference architecture freshly initialised.
-    func loadPolicy(_ id: String?, task: (any TextTask)?, seed: UInt64) throws -> GPT {
+    /// A stored policy and the metadata entries that store its tokenizer (none for a byte model), or (SFT on a task
+    /// with no model given) the task's reference architecture freshly initialised.
+    func loadPolicy(_ id: String?, task: (any TextTask)?, seed: UInt64) throws -> (GPT, [String: String]) {
         guard let id else {
             guard let task else { throw RunSpecError("model", "the run names no policy") }
-            return try GPT(config: task.referenceConfig, seed: seed)
+            return (try GPT(config: task.referenceConfig, seed: seed), [:])
         }
         let database = environment.database
         guard let record = try database.read({ try ModelRepository.get(id: id, on: $0) }),
               let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
             throw MissingReference(field: "model", id: id)
         }
-        return try GPT.load(try Safetensors(bytes: bytes)).model
+        let file = try Safetensors(bytes: bytes)
+        return (try GPT.load(file).model, file.metadata.filter { [StoredTokenizer.jsonKey, StoredTokenizer.specialsKey].contains($0.key) })
     }
 
     /// The stored checkpoint of model `id`; a missing one names `field`.
@@ -102,7 +112,7 @@ extension RunJob {
 
     /// The task, or the stored preferences resolved by majority (ties dropped) as pairs, or their
     /// chosen responses as SFT examples.
-    func trainingData(_ run: TrainingRunSpec) throws -> TrainingData {
+    func trainingData(_ run: TrainingRunSpec, tokenizer: any Tokenizer) throws -> TrainingData {
         let selection: DatasetSelection
         switch run.source {
         case .task:
@@ -130,7 +140,6 @@ extension RunJob {
             throw RunSpecError("dataset", "the filter selects no decided preference (ties and skips do not count)")
         }
         guard run.training.algorithm == .sft else { return .pairs(pairs) }
-        let tokenizer = ByteTokenizer()
         return .examples(pairs.map {
             SFTExample(prompt: tokenizer.encode($0.prompt, bos: true), response: tokenizer.encode($0.chosen, eos: true))
         })
@@ -186,7 +195,18 @@ final class RunObserver: TrainingObserver {
         try recorder.record(step: step, metrics: metrics)
     }
 
+    /// A checkpoint over this many bytes is not stored: both stores cap one value at 1 GB (SQLite's
+    /// SQLITE_MAX_LENGTH, PostgreSQL's bytea), and a GPT-2-small run's weights with AdamW's two moments are 1.5 GB.
+    /// Such a run still trains and stores its policy, but after a crash it starts again from step 0 (it is
+    /// deterministic, so it records the same series).
+    static let limit = 900_000_000
+    var maxCheckpointBytes: Int { Self.limit }
+
     func checkpoint(step: Int, file: Safetensors) throws {
+        guard file.tensors.values.reduce(0, { $0 + 4 * $1.count }) <= Self.limit else {
+            try recorder.flush()
+            return
+        }
         try recorder.checkpoint(step: step, data: file.encoded())
     }
 

@@ -13,11 +13,14 @@ public final class LoadedModel {
     public let trunk: GPT
     public let head: ValueHead?
     public let metadata: [String: String]
+    /// The checkpoint's own tokenizer (``StoredTokenizer``), else the byte tokenizer.
+    public let tokenizer: any Tokenizer
 
-    public init(trunk: GPT, head: ValueHead?, metadata: [String: String] = [:]) {
+    public init(trunk: GPT, head: ValueHead?, metadata: [String: String] = [:], tokenizer: any Tokenizer = ByteTokenizer()) {
         self.trunk = trunk
         self.head = head
         self.metadata = metadata
+        self.tokenizer = tokenizer
     }
 
     /// Kinds whose checkpoint carries a value head.
@@ -33,9 +36,14 @@ public final class LoadedModel {
     /// Reads a checkpoint; a kind with a head must carry a finite head of the trunk's width.
     public static func load(_ file: Safetensors, kind: String) throws -> LoadedModel {
         let trunk = try GPT.load(file).model
-        guard headKinds.contains(kind) else { return LoadedModel(trunk: trunk, head: nil, metadata: file.metadata) }
+        let tokenizer = try StoredTokenizer.tokenizer(file.metadata)
+        guard tokenizer.vocabSize <= trunk.config.vocab else {
+            throw PolicyError("checkpoint: the tokenizer has \(tokenizer.vocabSize) ids, the model's vocabulary \(trunk.config.vocab)")
+        }
+        guard headKinds.contains(kind) else { return LoadedModel(trunk: trunk, head: nil, metadata: file.metadata, tokenizer: tokenizer) }
         do {
-            return LoadedModel(trunk: trunk, head: try ValueHead.load(from: file, dim: trunk.config.dim), metadata: file.metadata)
+            return LoadedModel(trunk: trunk, head: try ValueHead.load(from: file, dim: trunk.config.dim), metadata: file.metadata,
+                               tokenizer: tokenizer)
         } catch {
             throw PolicyError("a \(kind) checkpoint: \(error.message)")
         }
@@ -63,7 +71,8 @@ public final class LoadedModel {
 
     /// The checkpoint: the trunk's tensors and config, the head's tensors, and the kind.
     public func checkpoint(kind: String) -> Safetensors {
-        var file = trunk.checkpoint(metadata: ["kind": kind])
+        var file = trunk.checkpoint(metadata: metadata.filter { [StoredTokenizer.jsonKey, StoredTokenizer.specialsKey].contains($0.key) })
+        file.metadata["kind"] = kind
         head?.store(in: &file)
         return file
     }

@@ -28,7 +28,7 @@ import Testing
             out[0] = UInt8(json.utf8.count)
             return out + Array(json.utf8) + [UInt8](repeating: 0, count: data)
         }
-        #expect(throws: PolicyError.self) { try Safetensors(bytes: raw("{\"x\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", data: 2)) }
+        #expect(throws: PolicyError.self) { try Safetensors(bytes: raw("{\"x\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,2]}}", data: 2)) }
         #expect(throws: PolicyError.self) { try Safetensors(bytes: raw("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", data: 4)) }
         #expect(throws: PolicyError.self) { try Safetensors(bytes: raw("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", data: 4)) }
         #expect(throws: PolicyError.self) { try Safetensors(bytes: raw("[1,2]", data: 0)) }

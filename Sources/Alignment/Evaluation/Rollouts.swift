@@ -28,22 +28,24 @@ enum Seeds {
 
 enum Rollouts {
     /// Text of a completion for the judge.
-    static func text(_ tokens: [Int32]) -> String {
+    static func text(_ tokens: [Int32], _ tokenizer: any Tokenizer = ByteTokenizer()) -> String {
         // U+FFFD is outside every task's alphabet, so such a response is judged malformed.
-        tokens.contains { $0 >= 256 } ? "\u{FFFD}" : ByteTokenizer().decode(tokens)
+        guard tokenizer is ByteTokenizer else { return tokenizer.decode(tokens) }
+        return tokens.contains { $0 >= 256 } ? "\u{FFFD}" : tokenizer.decode(tokens)
     }
 
     /// `count` samples for each prompt (prompt-major: all samples of prompt 0 first), seeded by `seed`.
     static func sample(
-        _ model: GPT, prompts: [String], count: Int, parameters: SamplingParameters, seed: UInt64
+        _ model: GPT, prompts: [String], count: Int, parameters: SamplingParameters, seed: UInt64,
+        tokenizer tok: any Tokenizer = ByteTokenizer()
     ) throws(PolicyError) -> [[Rollout]] {
         var params = parameters
         params.seed = seed
-        let tok = ByteTokenizer()
+        params.eos = tok.eosID
         let flat = prompts.flatMap { p in Array(repeating: tok.encode(p, bos: true), count: count) }
         let completions = try model.sample(prompts: flat, parameters: params)
         let rollouts = completions.map { c in
-            Rollout(text: text(c.tokens), tokens: c.endedWithEOS ? c.tokens + [ByteTokenizer.eos] : c.tokens)
+            Rollout(text: text(c.tokens, tok), tokens: c.endedWithEOS ? c.tokens + [tok.eosID] : c.tokens)
         }
         return prompts.indices.map { i in Array(rollouts[(i * count)..<((i + 1) * count)]) }
     }
@@ -51,14 +53,13 @@ enum Rollouts {
     /// Summed and per-token log-probs of `responses` after `prompts` (BOS added), scored in chunks so a
     /// large dataset never builds one huge batch. Frozen models should have `requiresGradients = false`.
     static func logProbs(
-        _ model: GPT, prompts: [String], responses: [[Int32]], chunk: Int = 64
+        _ model: GPT, prompts: [String], responses: [[Int32]], chunk: Int = 64, tokenizer tok: any Tokenizer = ByteTokenizer()
     ) throws(PolicyError) -> (sum: [Double], perToken: [[Double]]) {
-        let tok = ByteTokenizer()
         var sums: [Double] = [], tokens: [[Double]] = []
         var start = 0
         while start < prompts.count {
             let end = min(start + chunk, prompts.count)
-            let batch = try SequenceBatch(
+            let batch = try tok.batch(
                 prompts: prompts[start..<end].map { tok.encode($0, bos: true) }, responses: Array(responses[start..<end]))
             let lp = try model.sequenceLogProbs(batch)
             var k = 0

@@ -29,10 +29,9 @@ final class Critic {
     }
 
     /// V_t for every response token, per response; caches what ``backward(_:)`` needs.
-    func values(prompts: [String], responses: [[Int32]]) throws(PolicyError) -> [[Double]] {
-        let tok = ByteTokenizer()
+    func values(prompts: [String], responses: [[Int32]], tokenizer tok: any Tokenizer) throws(PolicyError) -> [[Double]] {
         let promptTokens = prompts.map { tok.encode($0, bos: true) }
-        let batch = try SequenceBatch(prompts: promptTokens, responses: responses)
+        let batch = try tok.batch(prompts: promptTokens, responses: responses)
         let perToken = try head.values(trunk: trunk, batch: batch).perToken
         positions = []
         cells = perToken.count

@@ -96,7 +96,7 @@ extension TrainingRun {
     /// (diagonal ½ included), and the (best, worst) pair with their win rates (uclaml/SPPO `compute_prob.py`).
     func sppoPairs(set: PromptSet, judge: any BatchJudge, sampler: GPT, prompts: [String], k: Int, phaseIndex: Int) throws -> [PairRecord] {
         let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(set.sampling),
-                                           seed: Seeds.derive(spec.seed, Seeds.dataset, phaseIndex + 1))
+                                           seed: Seeds.derive(spec.seed, Seeds.dataset, phaseIndex + 1), tokenizer: tokenizer)
         let allRates = try Self.winRates(judge, prompts: prompts, responses: rollouts.map { $0.map(\.text) })
         return prompts.enumerated().compactMap { i, prompt in
             let rates = allRates[i]

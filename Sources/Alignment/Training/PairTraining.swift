@@ -17,7 +17,7 @@ extension TrainingRun {
     /// The offline DPO dataset: the stored pairs, or pairs sampled once from π_ref on the task's training
     /// prompts and labelled by Bernoulli draws from its oracle. Reference log-probs are cached here.
     func offlinePairs() throws -> [PairRecord] {
-        let tok = ByteTokenizer()
+        let tok = tokenizer
         var records: [PairRecord]
         switch data {
         case .pairs(let stored):
@@ -46,7 +46,7 @@ extension TrainingRun {
     func labelledPairs(set: PromptSet, judge: any BatchJudge, sampler: GPT, prompts: [String], samplesPerPrompt k: Int,
                        phase: Int) throws -> [PairRecord] {
         let rollouts = try Rollouts.sample(sampler, prompts: prompts, count: k, parameters: samplingParameters(set.sampling),
-                                           seed: Seeds.derive(spec.seed, Seeds.dataset, phase))
+                                           seed: Seeds.derive(spec.seed, Seeds.dataset, phase), tokenizer: tokenizer)
         var ps: [String] = [], a: [String] = [], b: [String] = []
         for (i, prompt) in prompts.enumerated() {
             for j in stride(from: 0, to: k - 1, by: 2) {
@@ -81,11 +81,11 @@ extension TrainingRun {
         let responses = records.map(\.chosen) + records.map(\.rejected)
         let n = records.count
         if let reference {
-            let ref = try Rollouts.logProbs(reference, prompts: prompts, responses: responses).sum
+            let ref = try Rollouts.logProbs(reference, prompts: prompts, responses: responses, tokenizer: tokenizer).sum
             for i in 0..<n { (records[i].referenceChosen, records[i].referenceRejected) = (ref[i], ref[n + i]) }
         }
         if withAnchor, let anchor {
-            let lp = try Rollouts.logProbs(anchor, prompts: prompts, responses: responses).sum
+            let lp = try Rollouts.logProbs(anchor, prompts: prompts, responses: responses, tokenizer: tokenizer).sum
             for i in 0..<n { (records[i].anchorChosen, records[i].anchorRejected) = (lp[i], lp[n + i]) }
         }
     }
@@ -94,9 +94,9 @@ extension TrainingRun {
     /// 2B sequences (chosen then rejected), the objective's analytic gradient, backward, clip, AdamW.
     func pairStep(_ s: Int) throws -> [String: Double] {
         let picks = batchIndices(step: s, count: pairs.count).map { pairs[$0] }
-        let tok = ByteTokenizer()
+        let tok = tokenizer
         let prompts = picks.map { tok.encode($0.prompt, bos: true) }
-        let batch = try SequenceBatch(prompts: prompts + prompts, responses: picks.map(\.chosen) + picks.map(\.rejected))
+        let batch = try tokenizer.batch(prompts: prompts + prompts, responses: picks.map(\.chosen) + picks.map(\.rejected))
         let lp = try policy.sequenceLogProbs(batch)
         let b = picks.count
         let value = try objectiveValue(picks, logps: lp.sum.map { Double($0) }, counts: lp.count)
@@ -173,7 +173,7 @@ extension TrainingRun {
         case .pairs, .prompts: throw TrainingSpecError(field: "data", message: "sft needs examples or a task")
         }
         let picks = batchIndices(step: s, count: examples.count).map { examples[$0] }
-        let lp = try policy.sequenceLogProbs(try SequenceBatch(prompts: picks.map(\.prompt), responses: picks.map(\.response)))
+        let lp = try policy.sequenceLogProbs(try tokenizer.batch(prompts: picks.map(\.prompt), responses: picks.map(\.response)))
         let tokens = max(1, lp.count.reduce(0, +))
         policy.zeroGradients()
         policy.backwardLogProbs(dSum: [Float](repeating: -1 / Float(tokens), count: picks.count))

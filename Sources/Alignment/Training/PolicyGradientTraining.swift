@@ -22,17 +22,18 @@ extension TrainingRun {
         let drawn = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
         let params = samplingParameters(set.sampling)
         let ys = try Rollouts.sample(policy, prompts: drawn, count: 1, parameters: params,
-                                     seed: Seeds.derive(spec.seed, Seeds.sampling, s)).map { $0[0] }
+                                     seed: Seeds.derive(spec.seed, Seeds.sampling, s), tokenizer: tokenizer).map { $0[0] }
         let opponentSeed = Seeds.derive(spec.seed, Seeds.opponent, s)
         let opponents: [Rollout]
         if case .nashMD(let h) = spec.method {
             opponents = try MixtureSampler.sample(policy: policy, reference: reference, prompts: drawn,
-                                                  mixture: h.mixtureCoef, parameters: params, seed: opponentSeed)
+                                                  mixture: h.mixtureCoef, parameters: params, seed: opponentSeed, tokenizer: tokenizer)
         } else {
             guard let opponent = phase == 1 ? half : anchor else {
                 throw TrainingSpecError(field: "resume", message: "checkpoint lacks the frozen iterate of its phase")
             }
-            opponents = try Rollouts.sample(opponent, prompts: drawn, count: 1, parameters: params, seed: opponentSeed).map { $0[0] }
+            opponents = try Rollouts.sample(opponent, prompts: drawn, count: 1, parameters: params, seed: opponentSeed,
+                                            tokenizer: tokenizer).map { $0[0] }
         }
         let verdicts = try judge.probabilities(prompts: drawn, a: ys.map(\.text), b: opponents.map(\.text))
         guard verdicts.count == drawn.count else { throw TrainingSpecError(field: "judge", message: "\(verdicts.count) verdicts for \(drawn.count) pairs") }
@@ -41,11 +42,11 @@ extension TrainingRun {
         guard !kept.isEmpty else { return ["loss": 0, "grad_norm": 0] }
         let prompts = kept.map { drawn[$0] }, preference = kept.map { verdicts[$0] }
         let responses = kept.map { ys[$0].tokens }
-        let refTokens = try Rollouts.logProbs(reference, prompts: prompts, responses: responses).perToken
-        let anchorTokens = try anchor.map { try Rollouts.logProbs($0, prompts: prompts, responses: responses).perToken }
+        let refTokens = try Rollouts.logProbs(reference, prompts: prompts, responses: responses, tokenizer: tokenizer).perToken
+        let anchorTokens = try anchor.map { try Rollouts.logProbs($0, prompts: prompts, responses: responses, tokenizer: tokenizer).perToken }
         // The policy's pass comes last: its backward must directly follow it.
-        let tok = ByteTokenizer()
-        let lp = try policy.sequenceLogProbs(try SequenceBatch(prompts: prompts.map { tok.encode($0, bos: true) }, responses: responses))
+        let tok = tokenizer
+        let lp = try policy.sequenceLogProbs(try tokenizer.batch(prompts: prompts.map { tok.encode($0, bos: true) }, responses: responses))
         var samples: [PolicyGradientSample] = []
         var k = 0
         for i in prompts.indices {
@@ -77,8 +78,8 @@ extension TrainingRun {
 /// the right-padded prefixes (fine for the few-token responses of the built-in tasks).
 enum MixtureSampler {
     static func sample(policy: GPT, reference: GPT, prompts: [String], mixture alpha: Double,
-                       parameters: SamplingParameters, seed: UInt64) throws(PolicyError) -> [Rollout] {
-        let tok = ByteTokenizer()
+                       parameters: SamplingParameters, seed: UInt64, tokenizer: any Tokenizer) throws(PolicyError) -> [Rollout] {
+        let tok = tokenizer
         var sequences = prompts.map { tok.encode($0, bos: true) }
         var generated = [[Int32]](repeating: [], count: prompts.count)
         var ended = [Bool](repeating: false, count: prompts.count)
@@ -89,7 +90,7 @@ enum MixtureSampler {
         for _ in 0..<parameters.maxNewTokens {
             let active = prompts.indices.filter { !done[$0] }
             guard let time = active.map({ sequences[$0].count }).max() else { break }
-            var tokens = [Int32](repeating: ByteTokenizer.pad, count: active.count * time)
+            var tokens = [Int32](repeating: tokenizer.padID, count: active.count * time)
             for (r, i) in active.enumerated() {
                 for (t, token) in sequences[i].enumerated() { tokens[r * time + t] = token }
             }
@@ -100,7 +101,7 @@ enum MixtureSampler {
                 let mixed = objective.mixtureLogProbs(policyLogits: pl[base..<(base + v)].map { Double($0) },
                                                       referenceLogits: rl[base..<(base + v)].map { Double($0) })
                 let token = Int32(pick(mixed, temperature: Double(parameters.temperature), rng: &rngs[i]))
-                if parameters.stopAtEOS && token == ByteTokenizer.eos {
+                if parameters.stopAtEOS && token == parameters.eos {
                     ended[i] = true
                     done[i] = true
                     continue
@@ -111,7 +112,7 @@ enum MixtureSampler {
             }
         }
         return prompts.indices.map {
-            Rollout(text: Rollouts.text(generated[$0]), tokens: ended[$0] ? generated[$0] + [ByteTokenizer.eos] : generated[$0])
+            Rollout(text: Rollouts.text(generated[$0], tokenizer), tokens: ended[$0] ? generated[$0] + [tokenizer.eosID] : generated[$0])
         }
     }
 

@@ -58,17 +58,17 @@ extension TrainingRun {
         var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.prompts, s))
         let distinct = (0..<spec.optimizer.batchSize).map { _ in all[Int(rng.next() % UInt64(max(all.count, 1)))] }
         let rollouts = try Rollouts.sample(policy, prompts: distinct, count: settings.samplesPerPrompt,
-                                           parameters: samplingParameters(set.sampling), seed: Seeds.derive(spec.seed, Seeds.sampling, s)).flatMap { $0 }
+                                           parameters: samplingParameters(set.sampling), seed: Seeds.derive(spec.seed, Seeds.sampling, s), tokenizer: tokenizer).flatMap { $0 }
         let prompts = distinct.flatMap { Array(repeating: $0, count: settings.samplesPerPrompt) }
         let responses = rollouts.map(\.tokens)
         var scores = try scorer.rewards(prompts: prompts, responses: rollouts.map(\.text))
         guard scores.count == prompts.count, scores.allSatisfy(\.isFinite) else {
             throw TrainingSpecError(field: "judge", message: "the judge returned \(scores.count) rewards for \(prompts.count) responses, or a non-finite one")
         }
-        let missingEOS = responses.map { $0.last != ByteTokenizer.eos }
+        let missingEOS = responses.map { $0.last != tokenizer.eosID }
         for i in scores.indices where missingEOS[i] { scores[i] -= settings.missingEOSPenalty }
-        let old = try Rollouts.logProbs(policy, prompts: prompts, responses: responses).perToken
-        let ref = try Rollouts.logProbs(reference, prompts: prompts, responses: responses).perToken
+        let old = try Rollouts.logProbs(policy, prompts: prompts, responses: responses, tokenizer: tokenizer).perToken
+        let ref = try Rollouts.logProbs(reference, prompts: prompts, responses: responses, tokenizer: tokenizer).perToken
         let kl = zip(old, ref).map { o, r in zip(o, r).map { settings.klEstimator.estimate(logProb: $0, referenceLogProb: $1) } }
         let klSums = kl.map { $0.reduce(0, +) }
         var batch = RolloutBatch(prompts: prompts, responses: responses, old: old, reference: ref, advantages: [])
@@ -84,7 +84,7 @@ extension TrainingRun {
         switch spec.method {
         case .ppo(let h):
             guard let critic else { throw TrainingSpecError(field: "algorithm", message: "ppo needs its critic") }
-            batch.values = try critic.values(prompts: prompts, responses: responses)
+            batch.values = try critic.values(prompts: prompts, responses: responses, tokenizer: tokenizer)
             let shaping = KLPenalizedRewards(coefficient: h.klCoef, estimator: h.klEstimator)
             let gae = GAE(gamma: h.gamma, lambda: h.lam)
             for i in prompts.indices {
@@ -117,7 +117,7 @@ extension TrainingRun {
         let count = batch.prompts.count
         var sums: [String: Double] = [:]
         var updates = 0.0
-        let tok = ByteTokenizer()
+        let tok = tokenizer
         for epoch in 0..<settings.epochs {
             var order = Array(0..<count)
             var rng = RNG(seed: Seeds.derive(spec.seed, Seeds.batch, s, epoch + 1))
@@ -125,7 +125,7 @@ extension TrainingRun {
             for m in 0..<settings.miniBatches {
                 let indices = Array(order[(m * count / settings.miniBatches)..<((m + 1) * count / settings.miniBatches)])
                 guard !indices.isEmpty else { continue }
-                let lp = try policy.sequenceLogProbs(try SequenceBatch(prompts: indices.map { tok.encode(batch.prompts[$0], bos: true) },
+                let lp = try policy.sequenceLogProbs(try tokenizer.batch(prompts: indices.map { tok.encode(batch.prompts[$0], bos: true) },
                                                                        responses: indices.map { batch.responses[$0] }))
                 var samples: [ClippedPolicySample] = []
                 var k = 0
@@ -150,7 +150,7 @@ extension TrainingRun {
                 var loss = value.loss
                 if case .ppo(let h) = spec.method, let critic {
                     let ppo = PPO(cliprange: h.cliprange, cliprangeValue: h.cliprangeValue, vfCoef: h.vfCoef)
-                    let predicted = try critic.values(prompts: indices.map { batch.prompts[$0] }, responses: indices.map { batch.responses[$0] })
+                    let predicted = try critic.values(prompts: indices.map { batch.prompts[$0] }, responses: indices.map { batch.responses[$0] }, tokenizer: tokenizer)
                     let vf = ppo.valueLoss(predicted: predicted, old: indices.map { batch.values[$0] }, returns: indices.map { batch.returns[$0] })
                     metrics["val/grad_norm"] = critic.update(gradients: vf.gradients, maxGradNorm: spec.optimizer.maxGradNorm)
                     metrics["val/vf_loss"] = vf.loss
@@ -176,7 +176,7 @@ extension TrainingRun {
         var out: [String: Double] = [:]
         for (name, model, tag) in [("", policy, 1), ("reference_", reference, 2)] {
             let rollouts = try Rollouts.sample(model, prompts: prompts, count: samples, parameters: task.sampling,
-                                               seed: Seeds.derive(spec.seed, Seeds.evaluation, 100 + tag))
+                                               seed: Seeds.derive(spec.seed, Seeds.evaluation, 100 + tag), tokenizer: tokenizer)
             let rewards = zip(prompts, rollouts).flatMap { p, ys in ys.map { task.reward(prompt: p, response: $0.text) } }
             out["eval/\(name)reward"] = mean(rewards)
             out["eval/\(name)optimal"] = mean(rewards.map { $0 >= task.maximumReward ? 1 : 0 })

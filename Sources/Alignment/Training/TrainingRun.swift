@@ -34,6 +34,13 @@ public protocol TrainingObserver: AnyObject {
     func checkpoint(step: Int, file: Safetensors) throws
     /// Polled between steps; true → the run stops by throwing ``TrainingCancelled``.
     var isCancelled: Bool { get }
+    /// The largest checkpoint the observer can keep, in bytes; a run whose weights and AdamW moments alone
+    /// exceed it does not build its checkpoints (a GPT-2-small run's are 1.5 GB).
+    var maxCheckpointBytes: Int { get }
+}
+
+extension TrainingObserver {
+    public var maxCheckpointBytes: Int { .max }
 }
 
 /// Thrown by ``TrainingRun/run(observer:)`` when the observer asked to stop.
@@ -87,6 +94,8 @@ public final class TrainingRun {
     let critic: Critic?
     /// The pairwise judge of online algorithms and of DPO's sampled pairs, when it is not the task's oracle.
     let judge: (any BatchJudge)?
+    /// The policy's tokenizer (its checkpoint's, ``StoredTokenizer``); the reference shares it.
+    public var tokenizer: any Tokenizer = ByteTokenizer()
 
     /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
     /// pairwise dataset, ...), and restores the state of `resumeFrom` if given. The spec is used as given:
@@ -200,7 +209,7 @@ public final class TrainingRun {
                 metrics.merge(summary) { $1 }
             }
             try observer.record(step: s, metrics: metrics)
-            if s % spec.optimizer.checkpointEvery == 0 || s == total {
+            if s % spec.optimizer.checkpointEvery == 0 || s == total, 12 * policy.parameterCount <= observer.maxCheckpointBytes {
                 try observer.checkpoint(step: s, file: checkpoint())
             }
         }
@@ -292,6 +301,7 @@ public final class TrainingRun {
     /// Sampling parameters of online data: the task's (or prompt set's), with the run's temperature and token cap.
     func samplingParameters(_ base: SamplingParameters) -> SamplingParameters {
         var p = base
+        p.eos = tokenizer.eosID
         guard let sampling = spec.sampling else { return p }
         p.temperature = Float(sampling.temperature)
         if sampling.maxNewTokens > 0 { p.maxNewTokens = sampling.maxNewTokens }

@@ -14,9 +14,11 @@ struct ModelRoutes {
     let auth: Authenticator
     let cache: ModelCache
 
-    /// The service trains on two cores: past ten million parameters a model is refused.
-    static let maxParameters = 10_000_000
+    /// GPT-2 small (124M parameters) fits; past 160M a model is refused (it trains on two cores).
+    static let maxParameters = 160_000_000
+    /// Context of models created here; imported Hugging Face models may have up to ``maxImportedContext``.
     static let maxContext = 256
+    static let maxImportedContext = 2048
     /// Kinds `/values` reads: one scalar per sequence (reward models) or per token (critics); preference models
     /// score pairs (`/scores`).
     static let valueKinds: Set<String> = ["reward_model", "critic"]
@@ -42,13 +44,19 @@ struct ModelRoutes {
                 return try CreatedResponse.records([ModelBody(record)], single: true) { "/v1/models/\($0.id)" }
             }
         })
-        // The body is a safetensors file (as written by Python's `safetensors` or by this service).
-        // 64 MiB: a 10M-parameter float32 checkpoint is 40 MB; every other route keeps the 16 MiB limit.
-        router.post("/v1/models/upload", maxBodyBytes: 64 * 1024 * 1024, handler: auth.require(Roles.researchers) { request, principal in
+        // The body is a safetensors file (as written by Python's `safetensors` or by this service), or with
+        // format=hf a tar of a Hugging Face save_pretrained folder. 768 MiB: GPT-2 small in float32 is 500 MB;
+        // every other route keeps the 16 MiB limit.
+        router.post("/v1/models/upload", maxBodyBytes: Self.maxUploadBytes, handler: auth.require(Roles.researchers) { request, principal in
             guard let name = request.query("name"), !name.isEmpty, name.utf8.count <= 200 else {
                 throw AppError(.badRequest, code: "invalid_parameter", detail: "name (1-200 bytes) is required", field: "name")
             }
             let kind = try Self.kind(request.query("kind"))
+            switch request.query("format") {
+            case nil, "safetensors": break
+            case "hf": return try Self.uploadHF(request, principal: principal, name: name, kind: kind, database: database)
+            default: throw AppError(.badRequest, code: "invalid_parameter", detail: "format must be safetensors or hf", field: "format")
+            }
             let bytes = request.body
             let model: GPT
             do {
@@ -98,22 +106,23 @@ struct ModelRoutes {
             guard !prompts.isEmpty else { throw AppError.invalidField("prompts", "prompts must hold 1 to 64 strings") }
             var parameters = SamplingParameters(
                 temperature: Float(try object.number("temperature", range: 0...100) ?? 1),
-                topK: try object.integer("top_k", range: 0...ByteTokenizer.vocabSize) ?? 0,
+                topK: try object.integer("top_k", range: 0...1_000_000) ?? 0,
                 topP: Float(try object.number("top_p", range: 0.000_001...1) ?? 1),
-                maxNewTokens: try object.integer("max_new_tokens", range: 0...Self.maxContext) ?? 64,
+                maxNewTokens: try object.integer("max_new_tokens", range: 0...Self.maxImportedContext) ?? 64,
                 seed: UInt64(try object.integer("seed", range: 0...Int(Int32.max)) ?? 0))
             if let stop = object.fields["stop_at_eos"] {
                 guard case .bool(let flag) = stop else { throw AppError.invalidField("stop_at_eos", "stop_at_eos must be a boolean") }
                 parameters.stopAtEOS = flag
             }
-            let tokenizer = ByteTokenizer()
-            let encoded = prompts.map { tokenizer.encode($0, bos: true) }
-            let completions = try cache.with(record, database: database) { loaded throws in
-                let model = loaded.trunk
+            let (tokenizer, completions) = try cache.with(record, database: database) { loaded throws in
+                let model = loaded.trunk, tokenizer = loaded.tokenizer
+                let encoded = prompts.map { tokenizer.encode($0, bos: true, eos: false) }
                 for (index, prompt) in encoded.enumerated() where prompt.count + parameters.maxNewTokens > model.config.context {
                     throw AppError.invalidField("prompts[\(index)]", "prompt plus max_new_tokens exceeds the model's context of \(model.config.context) tokens")
                 }
-                return try model.sample(prompts: encoded, parameters: parameters)
+                var parameters = parameters
+                parameters.eos = tokenizer.eosID
+                return (tokenizer, try model.sample(prompts: encoded, parameters: parameters))
             }
             let items = zip(prompts, completions).map { prompt, completion in
                 GenerationBody(prompt: prompt, text: tokenizer.decode(completion.tokens), tokens: completion.tokens.map(Int.init),
@@ -126,17 +135,11 @@ struct ModelRoutes {
         router.post("/v1/models/:id/logprobs", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             let record = try Self.record(request, database)
             let body = try CreateBody.parse(request.body, maxItems: 256)
-            let tokenizer = ByteTokenizer()
-            var prompts: [[Int32]] = [], responses: [[Int32]] = []
-            for (index, object) in body.objects.enumerated() {
-                try object.rejectUnknown(["prompt", "response"])
-                prompts.append(tokenizer.encode(try object.string("prompt", required: true, allowEmpty: true) ?? "", bos: true))
-                responses.append(tokenizer.encode(try object.requiredString("response"), eos: true))
-                _ = index
-            }
+            let texts = try Self.pairs(body)
             let scores = try cache.with(record, database: database) { loaded throws in
+                let (prompts, responses) = Self.encode(texts, loaded.tokenizer)
                 try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
-                return try loaded.trunk.sequenceLogProbs(try SequenceBatch(prompts: prompts, responses: responses))
+                return try loaded.trunk.sequenceLogProbs(try loaded.tokenizer.batch(prompts: prompts, responses: responses))
             }
             let items = scores.sum.indices.map { LogProbBody(sum: Double(scores.sum[$0]), mean: Double(scores.mean[$0]), tokens: scores.count[$0]) }
             return try JSONResponse.make(["items": items])
@@ -149,19 +152,14 @@ struct ModelRoutes {
                 throw AppError(.unprocessableContent, code: "no_value_head", detail: "\(record.id) is a \(record.kind); values come from reward models and critics")
             }
             let body = try CreateBody.parse(request.body, maxItems: 256)
-            let tokenizer = ByteTokenizer()
-            var prompts: [[Int32]] = [], responses: [[Int32]] = []
-            for object in body.objects {
-                try object.rejectUnknown(["prompt", "response"])
-                prompts.append(tokenizer.encode(try object.string("prompt", required: true, allowEmpty: true) ?? "", bos: true))
-                responses.append(tokenizer.encode(try object.requiredString("response"), eos: true))
-            }
-            let (perToken, perSequence, time) = try cache.with(record, database: database) { loaded throws in
+            let texts = try Self.pairs(body)
+            let (prompts, responses, perToken, perSequence, time) = try cache.with(record, database: database) { loaded throws in
+                let (prompts, responses) = Self.encode(texts, loaded.tokenizer)
                 try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
                 guard let head = loaded.head else { throw AppError(.internalServerError, code: "internal", detail: "value head missing") }
-                let batch = try SequenceBatch(prompts: prompts, responses: responses)
+                let batch = try loaded.tokenizer.batch(prompts: prompts, responses: responses)
                 let values = try head.values(trunk: loaded.trunk, batch: batch)
-                return (values.perToken, values.perSequence, batch.time)
+                return (prompts, responses, values.perToken, values.perSequence, batch.time)
             }
             let items = prompts.indices.map { i -> ValueBody in
                 let start = i * time + prompts[i].count
@@ -170,6 +168,7 @@ struct ModelRoutes {
             }
             return try JSONResponse.make(["items": items])
         }))
+        registerHF(on: &router)
     }
 
     /// A model call over the model's bound (``ModelCache/Busy``) is answered 503 with `Retry-After`
@@ -186,6 +185,19 @@ struct ModelRoutes {
                 return response
             }
         }
+    }
+
+    /// The (prompt, response) texts of a scoring body's items.
+    static func pairs(_ body: CreateBody) throws -> [(prompt: String, response: String)] {
+        try body.objects.map { object in
+            try object.rejectUnknown(["prompt", "response"])
+            return (try object.string("prompt", required: true, allowEmpty: true) ?? "", try object.requiredString("response"))
+        }
+    }
+
+    /// Prompts with BOS, responses with EOS, in the model's own tokenizer.
+    static func encode(_ texts: [(prompt: String, response: String)], _ tokenizer: any Tokenizer) -> (prompts: [[Int32]], responses: [[Int32]]) {
+        (texts.map { tokenizer.encode($0.prompt, bos: true, eos: false) }, texts.map { tokenizer.encode($0.response, bos: false, eos: true) })
     }
 
     static func checkContext(_ prompts: [[Int32]], _ responses: [[Int32]], _ context: Int, _ body: CreateBody) throws {
@@ -237,18 +249,22 @@ struct ModelRoutes {
               (2...65_536).contains(declared.context), (2...1_000_000).contains(declared.vocab) else {
             throw AppError(.unprocessableContent, code: "model_too_large", detail: "the declared architecture is out of range", field: "body")
         }
-        try checkLimits(declared, field: "body")
+        // A checkpoint that stores its tokenizer (as this service writes an imported model's) is checked against
+        // it when loaded; without one it is a byte-tokenizer model.
+        let imported = header.metadata[StoredTokenizer.jsonKey] != nil
+        try checkLimits(declared, field: "body", byteVocabulary: !imported, maxContext: imported ? maxImportedContext : maxContext)
         return declared
     }
 
-    static func checkLimits(_ config: GPTConfig, field: String) throws {
+    static func checkLimits(_ config: GPTConfig, field: String, byteVocabulary: Bool = true, maxContext: Int = maxContext) throws {
         guard config.parameterCount <= maxParameters else {
             throw AppError(.unprocessableContent, code: "model_too_large",
                            detail: "\(config.parameterCount) parameters; this service takes at most \(maxParameters)", field: field)
         }
-        guard config.context <= maxContext, config.vocab == ByteTokenizer.vocabSize else {
+        guard config.context <= maxContext, !byteVocabulary || config.vocab == ByteTokenizer.vocabSize else {
             throw AppError(.unprocessableContent, code: "unsupported_architecture",
-                           detail: "context must be at most \(maxContext) and the vocabulary \(ByteTokenizer.vocabSize)", field: field)
+                           detail: "context must be at most \(maxContext)" + (byteVocabulary ? " and the vocabulary \(ByteTokenizer.vocabSize)" : ""),
+                           field: field)
         }
     }
 

@@ -138,7 +138,12 @@ public enum Evaluations {
               let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
             throw MissingReference(field: field, id: id)
         }
-        let model = try GPT.load(try Safetensors(bytes: bytes)).model
+        let file = try Safetensors(bytes: bytes)
+        // Evaluations score each side's samples under both models, which needs one tokenizer: the byte tokenizer.
+        guard file.metadata[StoredTokenizer.jsonKey] == nil else {
+            throw PolicyError("\(field) \(id) has a BPE tokenizer (a Hugging Face import); evaluations compare byte-tokenizer policies")
+        }
+        let model = try GPT.load(file).model
         model.requiresGradients = false
         return model
     }
