@@ -30,8 +30,8 @@ extension RunJob {
         let remote = try run.judgeOptions.map { try RemoteJudge(url: run.judge, options: $0) }
         // Its scores come from the shared scoring computation, sharded over the worker pools when the batch is large: the
         // same bits whichever worker scores which rollout, so a run resumed elsewhere repeats its steps exactly.
-        let stored = run.rewardModel.map { id in environment.rewards?(id) ?? rewardModel.map { $0 as any RolloutScorer } }
-        let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (stored.flatMap { $0 } ?? remote) : nil
+        let sharedScorer = run.rewardModel.map { id in environment.rewards?(id) ?? rewardModel.map { $0 as any RolloutScorer } }
+        let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (sharedScorer.flatMap { $0 } ?? remote) : nil
         // A stored reward or preference model judges the pairs of the pairwise methods.
         let modelJudge = try run.judgeModel.flatMap { judge -> ModelJudge? in
             spec.algorithm.usesRewards ? nil : try ModelJudge(checkpoint: try checkpoint(of: judge.id, field: "judge"), kind: judge.kind.rawValue)

@@ -57,6 +57,9 @@ struct Serve: ParsableCommand {
                   how long a sharded scoring request waits (default 120)
               PREFLAB_SCORE_MAX_ITEMS
                   items one scoring request may hold (default 16384)
+              PREFLAB_IMPORT_MAX_BYTES
+                  the largest preference import body (default 2 GiB); past
+                  16 MiB it is spooled to disk and imported in the background
               PREFLAB_MIGRATIONS_DIR
                   the SQL migrations (default: Migrations/ beside or above the
                   binary or the working directory, else

@@ -31,6 +31,7 @@ import TestSupport
         }
         #expect(try app.call("POST", "/v1/preferences", as: "researcher",
                              json: ["prompt": "P", "response_a": "x", "response_b": "y", "choice": "b", "dataset": "geo"]).status == 201)
+        #expect(try app.call("PUT", "/v1/datasets/geo/guidelines", as: "researcher", json: ["markdown": "Prefer **true** answers."]).status == 200)
 
         for path in ["/v1/datasets/geo", "/v1/datasets/geo?confirm=ge", "/v1/datasets/geo?confirm="] {
             let refused = try app.call("DELETE", path)
@@ -46,6 +47,7 @@ import TestSupport
         #expect(counts["comparisons"] == 2 && counts["preferences"] == 3, "\(counts)")
         #expect(try count(app, "SELECT count(*) FROM comparisons WHERE dataset = ?", .text("geo")) == 0)
         #expect(try count(app, "SELECT count(*) FROM preferences WHERE dataset = ?", .text("geo")) == 0)
+        #expect(try app.call("GET", "/v1/datasets/geo/guidelines").status == 404, "its guidelines go with it")
         #expect(try count(app, "SELECT count(*) FROM comparisons WHERE dataset = ?", .text("keep")) == 1, "other datasets stay")
         #expect(try count(app, "SELECT count(*) FROM preferences WHERE dataset = ?", .text("keep")) == 1)
         #expect(try app.call("GET", "/v1/comparisons/\(ids[0])").status == 404)
@@ -76,6 +78,24 @@ import TestSupport
         #expect(try app.call("DELETE", "/v1/runs/\(id)").status == 404)
         let audit = try app.call("GET", "/v1/audit?action=run.delete").json["items"] as? [[String: Any]] ?? []
         #expect(audit.first?["actor"] as? String == "researcher" && audit.first?["target"] as? String == id)
+    }
+
+    /// A run judged by people leaves batch rows that name it (a foreign key): deleting the finished run removes them
+    /// too, where PostgreSQL would otherwise refuse the run's row. The comparisons people judged stay in their dataset.
+    @Test(arguments: TestStores.backends)
+    func aRunWithJudgeBatchesIsDeletedWhole(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect)
+        let id = try #require(try app.call("POST", "/v1/runs", as: "researcher", json: Self.game).json["id"] as? String)
+        #expect(try RunRouteTests.finished(app, id)["status"] as? String == "succeeded")
+        try app.app.database.write { connection in
+            try RunJudgeBatchRepository.insert(RunJudgeBatch(id: "rjb_1", runID: id, digest: "d", dataset: "run:\(id)", pairs: 1,
+                                                             judgementsRequired: 1, createdAt: Date(), deadline: Date()), on: connection)
+        }
+        let deleted = try app.call("DELETE", "/v1/runs/\(id)", as: "researcher")
+        #expect(deleted.status == 200, "\(deleted)")
+        #expect((deleted.json["deleted"] as? [String: Int])?["run_judge_batches"] == 1)
+        #expect(try count(app, "SELECT count(*) FROM run_judge_batches WHERE run_id = ?", .text(id)) == 0)
+        #expect(try app.call("GET", "/v1/runs/\(id)").status == 404)
     }
 
     /// Without run workers a run stays queued: it cannot be deleted until cancelled, and a model it names

@@ -18,14 +18,14 @@ public enum DeletionRepository {
         case deleted(Counts)
     }
 
-    /// Deletes a dataset's judgements, comparisons (with their assignments) and its prompts that no other
-    /// comparison uses; nil when nothing carries the name.
+    /// Deletes a dataset's judgements, comparisons (with their assignments), guidelines and its prompts that no
+    /// other comparison uses; nil when nothing carries the name.
     public static func deleteDataset(_ name: String, on connection: any SQLConnection) throws -> Counts? {
         let exists = try connection.query(
             """
             SELECT 1 FROM comparisons WHERE dataset = ? UNION ALL SELECT 1 FROM preferences WHERE dataset = ?
-            UNION ALL SELECT 1 FROM prompts WHERE dataset = ? LIMIT 1
-            """, .text(name), .text(name), .text(name))
+            UNION ALL SELECT 1 FROM prompts WHERE dataset = ? UNION ALL SELECT 1 FROM dataset_guidelines WHERE dataset = ? LIMIT 1
+            """, .text(name), .text(name), .text(name), .text(name))
         guard !exists.isEmpty else { return nil }
         let inDataset = "SELECT id FROM comparisons WHERE dataset = ?"
         var counts: Counts = [:]
@@ -34,17 +34,20 @@ public enum DeletionRepository {
         counts["comparisons"] = try delete(connection, "comparisons", "dataset = ?", .text(name))
         counts["prompts"] = try delete(connection, "prompts",
                                        "dataset = ? AND NOT EXISTS (SELECT 1 FROM comparisons WHERE comparisons.prompt_id = prompts.id)", .text(name))
+        counts["dataset_guidelines"] = try delete(connection, "dataset_guidelines", "dataset = ?", .text(name))
         return counts
     }
 
-    /// Deletes a finished run with its metrics, checkpoints and job row. The policy it trained stays (delete it
-    /// separately once no run names it: this run no longer does).
+    /// Deletes a finished run with its metrics, checkpoints, job row and the batches a run judged by people posted.
+    /// The policy it trained stays (delete it separately once no run names it: this run no longer does), and so
+    /// do the comparisons people judged for it: they belong to their dataset (delete that to remove them).
     public static func deleteRun(id: String, on connection: any SQLConnection) throws -> RunOutcome {
         guard let run = try RunRepository.get(id: id, on: connection) else { return .notFound }
         guard run.status.isFinal else { return .active(run.status) }
         var counts: Counts = [:]
         counts["run_metrics"] = try delete(connection, "run_metrics", "run_id = ?", .text(id))
         counts["run_checkpoints"] = try delete(connection, "run_checkpoints", "run_id = ?", .text(id))
+        counts["run_judge_batches"] = try delete(connection, "run_judge_batches", "run_id = ?", .text(id))
         counts["jobs"] = try delete(connection, "jobs", "id = ?", .text(id))
         counts["runs"] = try delete(connection, "runs", "id = ?", .text(id))
         return .deleted(counts)
