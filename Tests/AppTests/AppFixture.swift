@@ -36,8 +36,16 @@ final class AppFixture: Sendable {
         try Self.token(app, name: name, role: role)
     }
 
+    /// On a restarted store the live token of that name and role is rotated (names are unique per role), so the
+    /// annotator keeps its identity and gets a secret the test knows.
     private static func token(_ app: Application, name: String, role: Role) throws -> String {
-        try app.database.write { try TokenRepository.create(name: name, role: role, on: $0).secret }
+        try app.database.write { connection in
+            if let live = try TokenRepository.live(name: name, role: role, on: connection),
+               let secret = try TokenRepository.rotate(id: live.id, on: connection)?.secret {
+                return secret
+            }
+            return try TokenRepository.create(name: name, role: role, on: connection).secret
+        }
     }
 
     func client() throws -> RawClient { try RawClient(port: port) }
