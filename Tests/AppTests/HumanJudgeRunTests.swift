@@ -177,6 +177,10 @@ import TestSupport
         let cancel = try app.call("POST", "/v1/runs/\(id)/cancel", as: "researcher")
         #expect(cancel.status == 202 && cancel.json["status"] as? String == "cancelled", "\(cancel.text)")
         #expect(try app.call("GET", "/v1/runs/\(id)", as: "ci").json["waiting"] == nil)
+        // Its pairs leave the queue: nobody would read their verdicts.
+        #expect(try app.call("GET", "/v1/queue/next", as: "ann1").status == 204)
+        let progress = try app.call("GET", "/v1/datasets", as: "researcher").json["items"] as? [[String: Any]] ?? []
+        #expect(!progress.isEmpty && progress.allSatisfy { $0["remaining"] as? Int == 0 }, "\(progress)")
     }
 
     @Test(arguments: TestStores.backends)

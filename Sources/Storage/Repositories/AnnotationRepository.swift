@@ -68,7 +68,7 @@ public enum AnnotationRepository {
         let rows = try connection.query(
             """
             SELECT c.dataset, COUNT(*) AS comparisons, SUM(c.judgements_done) AS done, SUM(c.judgements_required) AS required,
-                   SUM(CASE WHEN c.judgements_done < c.judgements_required AND NOT EXISTS (
+                   SUM(CASE WHEN c.judgements_done < c.judgements_required AND \(QueueRepository.notOfAFinishedRun) AND NOT EXISTS (
                            SELECT 1 FROM assignments a WHERE a.comparison_id = c.id AND a.annotator = ? AND a.judged_at IS NOT NULL)
                        THEN 1 ELSE 0 END) AS remaining,
                    SUM(CASE WHEN EXISTS (

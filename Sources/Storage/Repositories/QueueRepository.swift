@@ -13,8 +13,13 @@ public struct Lease: Sendable, Equatable {
 /// A comparison is open while its judgements plus live leases are fewer than
 /// `judgements_required`. An annotator is never given a comparison twice (its
 /// assignment row stays after judging or expiry); an expired, unjudged lease
-/// frees its slot for others.
+/// frees its slot for others. The pairs a run judged by people posted leave the queue when the run ends
+/// (succeeded, failed or cancelled): nothing would read their verdicts any more.
 public enum QueueRepository {
+    /// True of a comparison `c` no finished run posted.
+    static let notOfAFinishedRun =
+        "(c.run_id IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = c.run_id AND r.status IN ('succeeded', 'failed', 'cancelled')))"
+
     /// Leases the oldest open comparison to `annotator`, or returns nil when none is left.
     /// Must run inside a write transaction.
     public static func next(annotator: String, dataset: String?, leaseSeconds: Int, on connection: any SQLConnection) throws -> Lease? {
@@ -30,6 +35,7 @@ public enum QueueRepository {
               AND c.judgements_done + (SELECT count(*) FROM assignments a
                                        WHERE a.comparison_id = c.id AND a.judged_at IS NULL AND a.expires_at > ?)
                   < c.judgements_required
+              AND \(notOfAFinishedRun)
             ORDER BY c.id LIMIT 1
             """,
             .optional(dataset), .optional(dataset), .text(annotator), .integer(nowMicros))
