@@ -3,6 +3,8 @@
 public struct JobEvent: Sendable, Hashable {
     public enum Outcome: String, Sendable, Hashable, CaseIterable {
         case claimed, succeeded, failed, retried, dead, cancelled, released
+        /// Back in the queue until woken or its time comes (a run waiting for people's judgements).
+        case parked
         /// The lease was lost mid-job (another worker took it): nothing was recorded.
         case leaseLost = "lease_lost"
     }

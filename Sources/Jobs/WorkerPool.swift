@@ -229,7 +229,7 @@ public final class WorkerPool: Sendable {
                     try ended(job, connection)
                 }
             }
-            return .released
+            return .parked
         case .failure(let error as RetryableJobError):
             let delay = error.retryAfter ?? JobQueue.backoff(attempt: context.attempt)
             let lastAttempt = context.attempt >= context.job.maxAttempts

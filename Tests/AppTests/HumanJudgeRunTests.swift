@@ -173,6 +173,15 @@ import TestSupport
         #expect(try Self.waiting(app, id)["status"] as? String == "waiting")
         let listed = try app.call("GET", "/v1/runs?status=waiting", as: "ci").json["items"] as? [[String: Any]] ?? []
         #expect(listed.map { $0["id"] as? String } == [id] && listed.first?["waiting"] is [String: Any])
+        // Its pool reports the job parked, not released by a stopping worker.
+        // (The event is counted just after the park commits, so it is awaited.)
+        var metrics = ""
+        let counted = try waitUntil(seconds: 30) {
+            metrics = try app.call("GET", "/metrics", as: nil).text
+            return metrics.contains("preflab_jobs_total{kind=\"run\",outcome=\"parked\"} 1")
+        }
+        #expect(counted, "\(metrics)")
+        #expect(metrics.contains("preflab_jobs_total{kind=\"run\",outcome=\"released\"} 0"))
         // Its job is parked in the queue, so the cancel ends it now rather than at a worker's next step.
         let cancel = try app.call("POST", "/v1/runs/\(id)/cancel", as: "researcher")
         #expect(cancel.status == 202 && cancel.json["status"] as? String == "cancelled", "\(cancel.text)")
