@@ -322,7 +322,7 @@ def test_bad_token_shows_problem_detail(browser):
     visible(browser, "token").send_keys("pl_not-a-real-token", Keys.ENTER)
     error = visible(browser, "error")
     # The status and the problem document's detail and code.
-    assert error.text.startswith("401") and "the token is unknown or revoked (unauthenticated)" in error.text, error.text
+    assert error.text.startswith("401") and "the token is unknown (unauthenticated)" in error.text, error.text
     assert not browser.find_element(By.ID, "item").is_displayed()
     assert not browser.find_element(By.ID, "empty").is_displayed()
     # Forgetting the token clears the field and the stored copy.
