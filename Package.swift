@@ -93,10 +93,11 @@ let package = Package(
         ),
 
         // libFuzzer entry points (`make fuzz`): the HTTP/1.1 parser, the JSON reader, the safetensors reader, the tar reader.
-        .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"], swiftSettings: strict),
-        .executableTarget(name: "JSONFuzz", dependencies: ["StrictJSON"], swiftSettings: strict),
-        .executableTarget(name: "SafetensorsFuzz", dependencies: ["Policy"], swiftSettings: strict),
-        .executableTarget(name: "TarFuzz", dependencies: ["Policy"], swiftSettings: strict),
+        .target(name: "FuzzDriver", swiftSettings: strict),
+        .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1", "FuzzDriver"], swiftSettings: strict),
+        .executableTarget(name: "JSONFuzz", dependencies: ["StrictJSON", "FuzzDriver"], swiftSettings: strict),
+        .executableTarget(name: "SafetensorsFuzz", dependencies: ["Policy", "FuzzDriver"], swiftSettings: strict),
+        .executableTarget(name: "TarFuzz", dependencies: ["Policy", "FuzzDriver"], swiftSettings: strict),
         // `make bench-http`: the product's server plus a benchmark-only JSON echo route.
         .executableTarget(
             name: "HTTPBench",
