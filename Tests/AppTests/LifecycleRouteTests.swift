@@ -128,6 +128,40 @@ import TestSupport
         #expect(try app.call("DELETE", "/v1/models/\(modelID)").status == 404)
     }
 
+    /// A dataset a run still going reads (its prompts, on a resume) or waits on (the pairs it asked people to
+    /// judge) is 409 naming the run, and nothing is deleted; once the run has ended it goes.
+    @Test(arguments: TestStores.backends)
+    func aDatasetARunStillUsesIs409NamingTheRun(dialect: SQLDialect) throws {
+        let app = try AppFixture(dialect) { $0.runWorkers = 0 }
+        #expect(try app.call("POST", "/v1/prompts", as: "researcher", json: ["items": [["text": "1+1=", "dataset": "sums"]]]).status == 201)
+        let model = try #require(try app.call("POST", "/v1/models", as: "researcher", json: [
+            "name": "tiny", "architecture": ["layers": 1, "dim": 16, "heads": 2, "context": 32]]).json["id"] as? String)
+        let run = try app.call("POST", "/v1/runs", as: "researcher", json: [
+            "algorithm": "inpo", "model": model, "task": ["kind": "prompts", "dataset": "sums", "eval_fraction": 0], "judge": "human",
+            "judge_options": ["dataset": "votes"],
+            "hyperparameters": ["iterations": 1, "steps_per_iteration": 1, "prompts_per_iteration": 1, "samples_per_prompt": 2,
+                                "max_new_tokens": 2, "eval_samples": 0],
+        ])
+        let runID = try #require(run.json["id"] as? String, "\(run)")
+        // The pairs it posted for people (as a run waiting for them would have).
+        try app.app.database.write { connection in
+            _ = try ComparisonRepository.insert([NewComparison(promptText: "1+1=", responseA: "2", responseB: "3", dataset: "votes",
+                                                               runID: runID, runBatch: "rjb_1")], on: connection)
+        }
+        for name in ["sums", "votes"] {
+            let refused = try app.call("DELETE", "/v1/datasets/\(name)?confirm=\(name)")
+            #expect(refused.status == 409 && refused.json["code"] as? String == "dataset_in_use", "\(name): \(refused)")
+            #expect((refused.json["detail"] as? String)?.contains(runID) == true, "the conflict names the run")
+        }
+        #expect(try count(app, "SELECT count(*) FROM prompts WHERE dataset = ?", .text("sums")) == 1, "nothing deleted")
+        #expect(try count(app, "SELECT count(*) FROM comparisons WHERE dataset = ?", .text("votes")) == 1)
+
+        #expect(try app.call("POST", "/v1/runs/\(runID)/cancel", as: "researcher").status == 202)
+        #expect(try waitUntil { try app.call("GET", "/v1/runs/\(runID)").json["status"] as? String == "cancelled" })
+        #expect(try app.call("DELETE", "/v1/datasets/sums?confirm=sums").status == 200)
+        #expect(try app.call("DELETE", "/v1/datasets/votes?confirm=votes").status == 200)
+    }
+
     /// A run given `checkpoints.keep_last` keeps its newest checkpoints after it ends; deleting it removes them.
     @Test(arguments: TestStores.backends)
     func keepLastRetainsTheNewestCheckpointsUntilTheRunIsDeleted(dialect: SQLDialect) throws {

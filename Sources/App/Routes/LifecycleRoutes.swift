@@ -65,8 +65,16 @@ struct LifecycleRoutes {
                                field: "confirm")
             }
             let body = try database.write { connection -> DeletedBody in
-                guard let counts = try DeletionRepository.deleteDataset(name, on: connection) else {
+                let counts: DeletionRepository.Counts
+                switch try DeletionRepository.deleteDataset(name, on: connection) {
+                case .notFound:
                     throw AppError(.notFound, code: "not_found", detail: "no dataset '\(name)'")
+                case .inUse(let runs):
+                    throw AppError(.conflict, code: "dataset_in_use",
+                                   detail: "dataset '\(name)' is used by runs not yet finished: \(runs.joined(separator: ", ")); cancel them or let them end first",
+                                   field: "name")
+                case .deleted(let deleted):
+                    counts = deleted
                 }
                 let entry = try Self.audit(principal, "dataset.delete", name, counts, on: connection)
                 return DeletedBody(id: name, deleted: counts, auditId: entry.id)

@@ -1,3 +1,5 @@
+import StrictJSON
+
 /// Deleting datasets, runs and models with what depends on them. Each function works inside the caller's
 /// transaction (which also writes the audit entry), so a deletion is whole or absent.
 public enum DeletionRepository {
@@ -18,15 +20,34 @@ public enum DeletionRepository {
         case deleted(Counts)
     }
 
+    public enum DatasetOutcome: Sendable, Equatable {
+        case notFound
+        /// Runs not yet finished that read the dataset (its prompts or judgements) or wait for judgements in it.
+        case inUse(runs: [String])
+        case deleted(Counts)
+    }
+
     /// Deletes a dataset's judgements, comparisons (with their assignments), guidelines and its prompts that no
-    /// other comparison uses; nil when nothing carries the name.
-    public static func deleteDataset(_ name: String, on connection: any SQLConnection) throws -> Counts? {
+    /// other comparison uses, unless a run that has not finished uses it: such a run reads its prompts or
+    /// judgements again when it resumes, or is waiting for judgements of its pairs there.
+    public static func deleteDataset(_ name: String, on connection: any SQLConnection) throws -> DatasetOutcome {
         let exists = try connection.query(
             """
             SELECT 1 FROM comparisons WHERE dataset = ? UNION ALL SELECT 1 FROM preferences WHERE dataset = ?
             UNION ALL SELECT 1 FROM prompts WHERE dataset = ? UNION ALL SELECT 1 FROM dataset_guidelines WHERE dataset = ? LIMIT 1
             """, .text(name), .text(name), .text(name), .text(name))
-        guard !exists.isEmpty else { return nil }
+        guard !exists.isEmpty else { return .notFound }
+        // A run names a dataset in its stored spec (its task, its DPO data or its judge's options) as a compact
+        // JSON member; the pairs a run judged by people posted carry its id.
+        let active = "('queued', 'running', 'waiting')"
+        let runs = try connection.query(
+            """
+            SELECT id FROM runs WHERE status IN \(active) AND spec LIKE ?
+            UNION SELECT DISTINCT c.run_id FROM comparisons c JOIN runs r ON r.id = c.run_id
+            WHERE c.dataset = ? AND r.status IN \(active)
+            ORDER BY 1 LIMIT 20
+            """, .text("%\"dataset\":\(JSONValue.string(name).text)%"), .text(name)).compactMap { $0[0].string }
+        guard runs.isEmpty else { return .inUse(runs: runs) }
         let inDataset = "SELECT id FROM comparisons WHERE dataset = ?"
         var counts: Counts = [:]
         counts["preferences"] = try delete(connection, "preferences", "dataset = ? OR comparison_id IN (\(inDataset))", .text(name), .text(name))
@@ -35,7 +56,7 @@ public enum DeletionRepository {
         counts["prompts"] = try delete(connection, "prompts",
                                        "dataset = ? AND NOT EXISTS (SELECT 1 FROM comparisons WHERE comparisons.prompt_id = prompts.id)", .text(name))
         counts["dataset_guidelines"] = try delete(connection, "dataset_guidelines", "dataset = ?", .text(name))
-        return counts
+        return .deleted(counts)
     }
 
     /// Deletes a finished run with its metrics, checkpoints, job row and the batches a run judged by people posted.
