@@ -56,6 +56,9 @@ public final class RunExecutor: Sendable {
         if let scorer = runScorer {
             let inlineMax = scoring.inlineMax
             environment.rewards = { @Sendable (id: String) -> any RolloutScorer in scorer.rolloutScorer(modelID: id, inlineMax: inlineMax, models: models) }
+            environment.advantages = { @Sendable (tokenizer: [String: String]) -> any AdvantageEstimator in
+                scorer.advantageEstimator(inlineMax: inlineMax, tokenizer: tokenizer)
+            }
         }
         let job = environment
         pool = threads > 0
@@ -154,6 +157,8 @@ struct RunJob {
         let logger: Logger
         /// The scorer of a run judged by `reward_model:<id>` (sharded when its batch is large); nil: in this thread.
         var rewards: (@Sendable (String) -> any RolloutScorer)? = nil
+        /// Where PPO's critic values and advantages are computed, given the policy's tokenizer metadata (else in the run's thread).
+        var advantages: (@Sendable ([String: String]) -> any AdvantageEstimator)? = nil
     }
 
     let context: JobContext

@@ -42,6 +42,7 @@ extension RunJob {
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
                                        scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
         training.tokenizer = tokenizer
+        training.advantageEstimator = environment.advantages?(stored.filter { [StoredTokenizer.jsonKey, StoredTokenizer.specialsKey].contains($0.key) })
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal, keepLast: keepLast),
                                    context: context,
                                    judge: remote)
