@@ -1,7 +1,8 @@
 public import Alignment
 import Foundation
 public import Policy
-import Storage
+public import Storage
+import Jobs
 
 /// The payload of a `score_shard` job that computes a PPO critic's values and GAE advantages of rollouts with
 /// ``CriticAdvantages``: the critic's weights at the step are stored under their hash (`critic`), the settings
@@ -79,13 +80,14 @@ enum Bits {
 extension ShardedScorer {
     /// PPO's critic values and advantages of `items` under `trunk` + `head`, in shards over the worker pools: the
     /// critic's weights are stored under their hash for the batch (the checkpoint of a `critic`, with the policy's
-    /// `tokenizer` metadata) and deleted with it unless something else holds the same bytes.
-    public func advantages(trunk: GPT, head: ValueHead, tokenizer: [String: String], settings: AdvantageSettings,
+    /// `tokenizer` metadata) and deleted with it unless something else holds the same bytes. The batch's ids name
+    /// `runID`, so a later attempt of the run removes what a dead one left (``sweepAdvantages(runID:on:)``).
+    public func advantages(runID: String, trunk: GPT, head: ValueHead, tokenizer: [String: String], settings: AdvantageSettings,
                            items: [AdvantageItem]) throws -> [AdvantageResult] {
         guard !items.isEmpty else { return [] }
         let weights = LoadedModel(trunk: trunk, head: head, metadata: tokenizer).checkpoint(kind: "critic").encoded()
         let sha = ModelRepository.hash(weights)
-        let batch = Identifier.make("adb")
+        let batch = Identifier.make(Self.advantagePrefix(runID: runID))
         let starts = Array(stride(from: 0, to: items.count, by: shardSize))
         let payloads = try starts.enumerated().map { index, start in
             let payload = AdvantageShardPayload(batch: batch, index: index, critic: sha, settings: settings,
@@ -103,20 +105,40 @@ extension ShardedScorer {
         return results
     }
 
+    static func advantagePrefix(runID: String) -> String { "adb_" + runID }
+
+    /// Removes the advantage batches of `runID` and their critic weights: what an attempt of the run that died
+    /// mid-step left behind (its worker never collected them). Called as the run starts again and as it ends dead.
+    public static func sweepAdvantages(runID: String, on connection: any SQLConnection) throws {
+        let prefix = advantagePrefix(runID: runID) + "_"
+        let payloads = try connection.query("SELECT payload FROM jobs WHERE substr(id, 1, CAST(? AS INTEGER)) = ?",
+                                            .integer(Int64(prefix.count)), .text(prefix)).compactMap { $0["payload"].string }
+        guard !payloads.isEmpty else { return }
+        struct Critic: Decodable { var critic: String }
+        let hashes = Set(payloads.compactMap { try? JSONDecoder().decode(Critic.self, from: Data($0.utf8)).critic })
+        try connection.query("DELETE FROM score_shards WHERE substr(batch_id, 1, CAST(? AS INTEGER)) = ?",
+                             .integer(Int64(prefix.count)), .text(prefix))
+        try JobQueue.delete(idPrefix: prefix, on: connection)
+        for sha in hashes.sorted() {
+            try ModelRepository.deleteScratchCheckpoint(sha256: sha, keepingJobsOutside: prefix, on: connection)
+        }
+    }
+
     /// This scorer as a PPO run's ``AdvantageEstimator``: batches of more than `inlineMax` rollouts are sharded,
     /// smaller ones computed in the run's thread (the same computation, so the same bits either way).
-    public func advantageEstimator(inlineMax: Int, tokenizer: [String: String]) -> any AdvantageEstimator {
-        ShardedAdvantageEstimator(scorer: self, inlineMax: inlineMax, tokenizer: tokenizer)
+    public func advantageEstimator(runID: String, inlineMax: Int, tokenizer: [String: String]) -> any AdvantageEstimator {
+        ShardedAdvantageEstimator(scorer: self, runID: runID, inlineMax: inlineMax, tokenizer: tokenizer)
     }
 }
 
 struct ShardedAdvantageEstimator: AdvantageEstimator {
     let scorer: ShardedScorer
+    let runID: String
     let inlineMax: Int
     let tokenizer: [String: String]
 
     func advantages(trunk: GPT, head: ValueHead, settings: AdvantageSettings, items: [AdvantageItem]) throws -> [AdvantageResult] {
         guard items.count > inlineMax else { return try CriticAdvantages.compute(trunk: trunk, head: head, settings: settings, items: items) }
-        return try scorer.advantages(trunk: trunk, head: head, tokenizer: tokenizer, settings: settings, items: items)
+        return try scorer.advantages(runID: runID, trunk: trunk, head: head, tokenizer: tokenizer, settings: settings, items: items)
     }
 }

@@ -1,5 +1,6 @@
 import Alignment
 import Foundation
+import Jobs
 import Logging
 import Policy
 @testable import Service
@@ -40,7 +41,7 @@ import TestSupport
         let scorer = ShardedScorer(database: database, signal: ScoreSignal(), shardSize: 3, timeout: .seconds(60),
                                    helper: ShardedScorer.Helper(models: ScoringModelCache(), owner: "helper", lease: .seconds(30)))
         defer { scorer.close() }
-        let sharded = try scorer.advantages(trunk: trunk, head: head, tokenizer: [:], settings: settings, items: items)
+        let sharded = try scorer.advantages(runID: "run_test", trunk: trunk, head: head, tokenizer: [:], settings: settings, items: items)
         let bits = { (results: [AdvantageResult]) in CriticAdvantages.flatten(results).map(\.bitPattern) }
         #expect(bits(sharded) == bits(inThread))
         #expect(sharded.map(\.values.count) == items.map(\.response.count))
@@ -48,6 +49,32 @@ import TestSupport
         #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM jobs").first?["n"].int } == 0)
         #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM score_shards").first?["n"].int } == 0)
         #expect(try Self.scratchCheckpoints(database) == 0)
+    }
+
+    /// A run's attempt that died mid-step leaves its advantage batch (jobs, results, the critic's weights): the next
+    /// attempt, or the run's end as dead, removes it, and nothing of another run's batch.
+    @Test(arguments: TestStores.backends)
+    func aDeadAttemptsBatchIsSweptWithItsCriticWeights(dialect: SQLDialect) throws {
+        let database = try TestStores.open(dialect)
+        let settings = AdvantageSettings(gamma: 1, lambda: 0.95, klCoef: 0.05, klEstimator: .k1)
+        let item = AdvantageItem(prompt: [1, 50], response: [51], score: 1, logProbs: [-1], referenceLogProbs: [-1])
+        for (run, seed) in [("run_dead", UInt64(8)), ("run_live", 9)] {
+            let weights = try LoadedModel.initialised(kind: "critic", config: Self.config, seed: seed).checkpoint(kind: "critic").encoded()
+            let batch = Identifier.make(ShardedScorer.advantagePrefix(runID: run))
+            try database.write { connection in
+                let sha = try ModelRepository.putCheckpoint(weights, on: connection)
+                let payload = AdvantageShardPayload(batch: batch, index: 0, critic: sha, settings: settings, items: [item][...])
+                _ = try JobQueue.enqueue(id: batch + ".000000", kind: ScoreShardJob.kind,
+                                         payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self), maxAttempts: 3, on: connection)
+                try ScoreShardRepository.put(jobID: batch + ".000000", batchID: batch, index: 0, scores: [1, 2, 3], worker: "w", on: connection)
+            }
+        }
+        #expect(try Self.scratchCheckpoints(database) == 2)
+        try database.write { try ShardedScorer.sweepAdvantages(runID: "run_dead", on: $0) }
+        #expect(try Self.scratchCheckpoints(database) == 1)
+        let left = try database.read { try $0.query("SELECT id FROM jobs").compactMap { $0["id"].string } }
+        #expect(left.count == 1 && left.allSatisfy { $0.hasPrefix("adb_run_live_") })
+        #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM score_shards").first?["n"].int } == 1)
     }
 
     /// Runs `spec` to its end on a two-thread pool (the run's thread and another computing its shards); the loss series
