@@ -53,7 +53,7 @@ public struct ScoreShardJob: Sendable {
         } catch {
             throw PolicyError("score_shard payload: \(error)")
         }
-        try Self.testPause { try context.checkCancellation() }
+        try Self.testPause(payload) { try context.checkCancellation() }
         do {
             try Self.perform(payload, jobID: context.job.id, worker: worker, database: database, models: models, signal: signal) {
                 try context.checkCancellation()
@@ -96,10 +96,11 @@ public struct ScoreShardJob: Sendable {
 
     /// A test-only hook: while the file named by `PREFLAB_TEST_SHARD_PAUSE_FILE` exists, a claimed shard
     /// waits before scoring (in a pool or in the scorer that helps with its own batch), so a test can see
-    /// which workers hold shards and kill one mid-shard.
-    static func testPause(_ checkCancellation: () throws -> Void = {}) throws {
+    /// which workers hold shards and kill one mid-shard. A file naming `advantages` holds only those shards.
+    static func testPause(_ work: ShardWork, _ checkCancellation: () throws -> Void = {}) throws {
         guard let path = pauseFile else { return }
-        while FileManager.default.fileExists(atPath: path) {
+        while let contents = FileManager.default.contents(atPath: path) {
+            if case .scores = work, String(decoding: contents, as: UTF8.self) == AdvantageShardPayload.task { return }
             try checkCancellation()
             Thread.sleep(forTimeInterval: 0.02)
         }

@@ -147,7 +147,7 @@ public final class ShardedScorer: Sendable {
         } catch {
             throw ScoringError.shardFailed(job: job.id, error: "score_shard payload: \(error)")
         }
-        try ScoreShardJob.testPause()
+        try ScoreShardJob.testPause(shard)
         try ScoreShardJob.perform(shard, jobID: job.id, worker: helper.owner, database: database, models: helper.models, signal: signal)
         return true
     }
