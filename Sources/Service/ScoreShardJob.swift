@@ -30,8 +30,8 @@ enum ShardWork {
 }
 
 /// The handler of `score_shard` jobs: scores its items with the shared ``Scoring`` computation (or computes a
-/// critic's advantages with ``CriticAdvantages``) and stores the results under the job's id (and announces them). Redone after a lapsed lease, it
-/// writes the same scores again: the computation depends on the model and the items alone.
+/// critic's advantages with ``CriticAdvantages``) and stores the results under the job's id (and announces them).
+/// Redone after a lapsed lease, it writes the same results again: they depend on the weights and the items alone.
 public struct ScoreShardJob: Sendable {
     /// The job kind; workers take it when started with the `scoring` queue.
     public static let kind = "score_shard"
