@@ -56,6 +56,9 @@ public final class RunExecutor: Sendable {
         if let scorer = runScorer {
             let inlineMax = scoring.inlineMax
             environment.rewards = { @Sendable (id: String) -> any RolloutScorer in scorer.rolloutScorer(modelID: id, inlineMax: inlineMax, models: models) }
+            environment.advantages = { @Sendable (runID: String, tokenizer: [String: String]) -> any AdvantageEstimator in
+                scorer.advantageEstimator(runID: runID, inlineMax: inlineMax, tokenizer: tokenizer)
+            }
         }
         let job = environment
         pool = threads > 0
@@ -121,6 +124,7 @@ public final class RunExecutor: Sendable {
     /// no worker ran it) ends with it, so it never stays `running` with nothing to finish it.
     static func endRun(of job: JobRecord, on connection: any SQLConnection) throws {
         let cancelled = job.status == .cancelled
+        try ShardedScorer.sweepAdvantages(runID: job.id, on: connection)
         try RunEvents.finish(id: job.id, status: cancelled ? .cancelled : .failed,
                                  error: cancelled ? nil : job.lastError, on: connection)
     }
@@ -154,6 +158,8 @@ struct RunJob {
         let logger: Logger
         /// The scorer of a run judged by `reward_model:<id>` (sharded when its batch is large); nil: in this thread.
         var rewards: (@Sendable (String) -> any RolloutScorer)? = nil
+        /// Where PPO's critic values and advantages are computed, given the policy's tokenizer metadata (else in the run's thread).
+        var advantages: (@Sendable (String, [String: String]) -> any AdvantageEstimator)? = nil
     }
 
     let context: JobContext

@@ -42,6 +42,11 @@ extension RunJob {
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
                                        scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
         training.tokenizer = tokenizer
+        if case .ppo = spec.method, let advantages = environment.advantages {
+            // A previous attempt that died mid-step left its batch of advantage shards and the critic weights they read.
+            try database.write { try ShardedScorer.sweepAdvantages(runID: runID, on: $0) }
+            training.advantageEstimator = advantages(runID, stored.filter { [StoredTokenizer.jsonKey, StoredTokenizer.specialsKey].contains($0.key) })
+        }
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal, keepLast: keepLast),
                                    context: context,
                                    judge: remote)

@@ -29,15 +29,21 @@ public final class ScoringModelCache: Sendable {
 
     /// Runs `body` with an instance of `record`'s model, loading one when none is idle.
     public func with<T>(_ record: ModelRecord, database: Database, _ body: (LoadedModel) throws -> T) throws -> T {
-        let key = record.id + "@" + record.checkpointSHA256
+        try with(sha256: record.checkpointSHA256, kind: record.kind, name: record.id, database: database, body)
+    }
+
+    /// Runs `body` with an instance of the checkpoint stored under `sha256` read as a `kind` (`name` says which
+    /// model it is in errors): scratch weights with no model record, as a PPO critic's at one step.
+    func with<T>(sha256: String, kind: String, name: String, database: Database, _ body: (LoadedModel) throws -> T) throws -> T {
+        let key = name + "@" + sha256
         let instance: Instance
         if let idle = state.withLock({ $0.idle[key]?.popLast() }) {
             instance = idle
         } else {
-            guard let bytes = try database.read({ try ModelRepository.checkpoint(sha256: record.checkpointSHA256, on: $0) }) else {
-                throw ScoringError.modelMissing(record.id)
+            guard let bytes = try database.read({ try ModelRepository.checkpoint(sha256: sha256, on: $0) }) else {
+                throw ScoringError.modelMissing(name)
             }
-            let loaded = try LoadedModel.load(try Safetensors(bytes: bytes), kind: record.kind)
+            let loaded = try LoadedModel.load(try Safetensors(bytes: bytes), kind: kind)
             loaded.trunk.requiresGradients = false
             instance = Instance(loaded)
         }

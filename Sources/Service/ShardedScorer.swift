@@ -69,9 +69,18 @@ public final class ShardedScorer: Sendable {
             String(decoding: try JSONEncoder().encode(ScoreShardPayload(batch: batch, index: index, modelID: model.id, mode: mode, items: shard)),
                    as: UTF8.self)
         }
+        return try run(batch: batch, payloads: payloads, counts: shards.map(\.count)).flatMap { $0 }
+    }
+
+    /// Queues one shard job per payload (in one transaction, with `before` in it), waits for every shard's result
+    /// and returns them by shard; shard i must yield `counts[i]` doubles. Whatever happens, the batch's rows are
+    /// gone afterwards, and `after` has run (in the transaction that removes them when the batch completes).
+    func run(batch: String, payloads: [String], counts: [Int], before: @escaping @Sendable (any SQLConnection) throws -> Void = { _ in },
+             after: @escaping @Sendable (any SQLConnection) throws -> Void = { _ in }) throws -> [[Double]] {
         let prefix = batch + "."
         let attempts = maxAttempts
         try database.write { connection in
+            try before(connection)
             for (index, payload) in payloads.enumerated() {
                 _ = try JobQueue.enqueue(id: prefix + Self.pad(index), kind: ScoreShardJob.kind, payload: payload,
                                          maxAttempts: attempts, on: connection)
@@ -80,25 +89,24 @@ public final class ShardedScorer: Sendable {
         wake()
         let deadline = Date().addingTimeInterval(Self.seconds(timeout))
         do {
-            let results = try waitForResults(batch: batch, prefix: prefix, count: shards.count, deadline: deadline)
+            let results = try waitForResults(batch: batch, prefix: prefix, count: payloads.count, deadline: deadline)
             try? database.write { connection in
                 try ScoreShardRepository.delete(batchID: batch, on: connection)
                 try JobQueue.delete(idPrefix: prefix, on: connection)
+                try after(connection)
             }
-            var scores: [Double] = []
-            scores.reserveCapacity(items.count)
-            for (index, shard) in shards.enumerated() {
-                guard let got = results[index], got.count == shard.count else {
+            return try counts.enumerated().map { index, count in
+                guard let got = results[index], got.count == count else {
                     throw ScoringError.shardFailed(job: prefix + Self.pad(index), error: "stored scores do not match the shard")
                 }
-                scores += got
+                return got
             }
-            return scores
         } catch {
             // Nothing more is wanted of this batch: stop its shards and drop what was written.
             try? database.write { connection in
                 try JobQueue.requestCancel(idPrefix: prefix, on: connection)
                 try ScoreShardRepository.delete(batchID: batch, on: connection)
+                try after(connection)
             }
             throw error
         }
@@ -133,14 +141,14 @@ public final class ShardedScorer: Sendable {
         guard let job = try database.write({ try JobQueue.claimQueued(idPrefix: prefix, owner: helper.owner, lease: helper.lease, on: $0) }) else {
             return false
         }
-        let payload: ScoreShardPayload
+        let shard: ShardWork
         do {
-            payload = try JSONDecoder().decode(ScoreShardPayload.self, from: Data(job.payload.utf8))
+            shard = try ShardWork(payload: job.payload)
         } catch {
             throw ScoringError.shardFailed(job: job.id, error: "score_shard payload: \(error)")
         }
-        try ScoreShardJob.testPause()
-        try ScoreShardJob.perform(payload, jobID: job.id, worker: helper.owner, database: database, models: helper.models, signal: signal)
+        try ScoreShardJob.testPause(shard)
+        try ScoreShardJob.perform(shard, jobID: job.id, worker: helper.owner, database: database, models: helper.models, signal: signal)
         return true
     }
 

@@ -7,11 +7,12 @@ import Testing
 import TestSupport
 
 /// The scaled-out topology the issue describes: PostgreSQL, one API server that runs nothing
-/// (`PREFLAB_RUN_WORKERS=0`) and three `preflab worker` processes. An RLOO run judged by a stored reward
-/// model scores each step's rollouts in shard jobs that any worker takes (its own worker helps). One worker
-/// is killed with -9 while it holds a shard of the run's first step, then the worker holding the run is
-/// killed mid-run; each time the work is redone by another once the lease lapses, the run succeeds with
-/// every step recorded once, and its weights equal those of the same run done by one worker uninterrupted.
+/// (`PREFLAB_RUN_WORKERS=0`) and three `preflab worker` processes. A PPO run judged by a stored reward
+/// model scores each step's rollouts, and computes its critic's values and advantages, in shard jobs that any
+/// worker takes (its own worker helps). One worker is killed with -9 while it holds a shard of the run's first
+/// step, then the worker holding the run is killed mid-run; each time the work is redone by another once the
+/// lease lapses, the run succeeds with every step recorded once, and its weights equal those of the same run
+/// done by one worker uninterrupted. No critic weights are left behind.
 @Suite struct RunScoringWorkerProcessTests {
     typealias WorkerChild = WorkerProcessTests.WorkerChild
 
@@ -55,11 +56,11 @@ import TestSupport
             try Set((get("/v1/workers")["items"] as? [[String: Any]] ?? []).compactMap { $0["pid"] as? Int }).isSuperset(of: pids)
         }, "the three workers are listed")
 
-        // 8 prompts × 2 samples: 8 shards of 2 rollouts per step.
+        // 16 rollouts: 8 shards of 2 for the scores, then 8 for the advantages, per step.
         let spec: [String: Any] = [
-            "algorithm": "rloo", "model": ids["policy"] ?? "", "judge": "reward_model:\(ids["reward_model"] ?? "")",
+            "algorithm": "ppo", "model": ids["policy"] ?? "", "judge": "reward_model:\(ids["reward_model"] ?? "")",
             "task": ["kind": "text", "name": "arithmetic"], "seed": 3,
-            "hyperparameters": ["steps": 24, "batch_size": 8, "rloo_k": 2, "checkpoint_every": 2, "eval_samples": 2],
+            "hyperparameters": ["steps": 24, "batch_size": 16, "checkpoint_every": 2, "eval_samples": 2],
         ]
         let body = Array(try JSONSerialization.data(withJSONObject: spec))
         let headers = ["Authorization": "Bearer \(secret)", "Content-Type": "application/json"]
@@ -89,7 +90,8 @@ import TestSupport
         shardVictim.kill9()
         try FileManager.default.removeItem(atPath: pauseFile)
 
-        // Mid-run, the worker holding the run (a checkpoint behind it) is killed too.
+        // Mid-run, the worker holding the run (a checkpoint behind it) is killed too, while its step's advantage
+        // shards are held: that attempt's batch and the critic weights it reads are left for the next to remove.
         var atKill: [String: Any] = [:]
         let midway = try waitUntil(seconds: 60) {
             atKill = try get("/v1/runs/\(id)")
@@ -97,8 +99,15 @@ import TestSupport
             return holder.map { $0 != shardVictim.pid && pids.contains($0) } == true
                 && ((atKill["progress"] as? [String: Any])?["step"] as? Int ?? 0) >= 8
         }
+        _ = FileManager.default.createFile(atPath: pauseFile, contents: Data("advantages".utf8))
+        let heldAdvantages = try waitUntil(seconds: 30) {
+            try !store.read { try $0.query("SELECT id FROM jobs WHERE id LIKE 'adb_%' AND status = 'running'") }.isEmpty
+        }
+        #expect(heldAdvantages, "a shard of the run's advantages is held")
+        holder = try runHolder()
         let runVictim = try #require(workers.first { $0.pid == holder })
         runVictim.kill9()
+        try FileManager.default.removeItem(atPath: pauseFile)
         #expect(midway && atKill["status"] as? String == "running", "killed mid-run: \(atKill)")
 
         var run: [String: Any] = [:]
@@ -124,5 +133,13 @@ import TestSupport
         let models = try [run, twinRun].map { try #require($0["output_model_id"] as? String) }
         let hashes = try models.map { try get("/v1/models/\($0)")["checkpoint_sha256"] as? String }
         #expect(hashes[0] != nil && hashes[0] == hashes[1], "final weights equal the uninterrupted run's")
+        let scratch = try store.read {
+            try $0.query("SELECT COUNT(*) AS n FROM model_checkpoints WHERE sha256 NOT IN (SELECT checkpoint_sha256 FROM models)").first?["n"].int
+        }
+        #expect(scratch == 0, "the critics' weights of every batch, the dead attempt's too, are gone")
+        let leftovers = try store.read {
+            try $0.query("SELECT (SELECT COUNT(*) FROM jobs WHERE kind = 'score_shard') + (SELECT COUNT(*) FROM score_shards) AS n").first?["n"].int
+        }
+        #expect(leftovers == 0, "the dead attempt's advantage shards and their results are gone")
     }
 }

@@ -84,15 +84,20 @@ extension TrainingRun {
         switch spec.method {
         case .ppo(let h):
             guard let critic else { throw TrainingSpecError(field: "algorithm", message: "ppo needs its critic") }
-            batch.values = try critic.values(prompts: prompts, responses: responses, tokenizer: tokenizer)
-            let shaping = KLPenalizedRewards(coefficient: h.klCoef, estimator: h.klEstimator)
-            let gae = GAE(gamma: h.gamma, lambda: h.lam)
-            for i in prompts.indices {
-                let rewards = shaping.rewards(score: scores[i], logProbs: old[i], referenceLogProbs: ref[i])
-                let (a, r) = gae.estimate(rewards: rewards, values: batch.values[i])
-                batch.advantages.append(a)
-                batch.returns.append(r)
+            let shaping = AdvantageSettings(gamma: h.gamma, lambda: h.lam, klCoef: h.klCoef, klEstimator: h.klEstimator)
+            let items = prompts.indices.map {
+                AdvantageItem(prompt: tokenizer.encode(prompts[$0], bos: true), response: responses[$0], score: scores[$0],
+                              logProbs: old[$0], referenceLogProbs: ref[$0])
             }
+            // Read by the same computation wherever it runs (here, or in shards over the worker pools).
+            let results: [AdvantageResult] = try advantageEstimator?.advantages(trunk: critic.trunk, head: critic.head, settings: shaping, items: items)
+                ?? CriticAdvantages.compute(trunk: critic.trunk, head: critic.head, settings: shaping, items: items)
+            guard results.count == items.count, zip(results, responses).allSatisfy({ $0.values.count == $1.count && $0.advantages.count == $1.count }) else {
+                throw TrainingSpecError(field: "algorithm", message: "the critic returned \(results.count) results for \(items.count) rollouts, or one of the wrong length")
+            }
+            batch.values = results.map(\.values)
+            batch.advantages = results.map(\.advantages)
+            batch.returns = results.map(\.returns)
             if h.whitenAdvantages { batch.advantages = reshape(Whitening().apply(Array(batch.advantages.joined())), like: batch.advantages) }
         case .rloo(let h):
             let rlhf = zip(scores, klSums).map { $0 - h.klCoef * $1 }

@@ -96,6 +96,8 @@ public final class TrainingRun {
     let judge: (any BatchJudge)?
     /// The policy's tokenizer (its checkpoint's, ``StoredTokenizer``); the reference shares it.
     public var tokenizer: any Tokenizer = ByteTokenizer()
+    /// Where PPO's critic values and advantages are computed when not in this thread (``AdvantageEstimator``).
+    public var advantageEstimator: (any AdvantageEstimator)?
 
     /// Binds a spec to models and data; checks they fit together (an online algorithm needs a task, DPO a
     /// pairwise dataset, ...), and restores the state of `resumeFrom` if given. The spec is used as given:

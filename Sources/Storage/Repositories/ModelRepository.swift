@@ -48,6 +48,30 @@ public enum ModelRepository {
         try connection.query("SELECT data FROM model_checkpoints WHERE sha256 = ?", .text(sha256)).first?[0].bytes
     }
 
+    /// Stores checkpoint bytes under their hash (once) with no model: scratch weights that shard jobs read by
+    /// hash (a PPO critic at one step). Returns the hash.
+    public static func putCheckpoint(_ checkpoint: [UInt8], on connection: any SQLConnection) throws -> String {
+        let sha = hash(checkpoint)
+        if try connection.query("SELECT 1 FROM model_checkpoints WHERE sha256 = ?", .text(sha)).isEmpty {
+            try connection.query("INSERT INTO model_checkpoints (sha256, data) VALUES (?, ?)", .text(sha), .blob(checkpoint))
+        }
+        return sha
+    }
+
+    /// The hash a checkpoint is stored under.
+    public static func hash(_ checkpoint: [UInt8]) -> String { hexString(SHA256.hash(data: checkpoint)) }
+
+    /// Deletes scratch weights stored by ``putCheckpoint(_:on:)`` unless a model has the same bytes or a pending
+    /// job outside `idPrefix` names the hash (another batch that happens to share the weights).
+    public static func deleteScratchCheckpoint(sha256: String, keepingJobsOutside idPrefix: String, on connection: any SQLConnection) throws {
+        try connection.query(
+            """
+            DELETE FROM model_checkpoints WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM models WHERE checkpoint_sha256 = ?)
+              AND NOT EXISTS (SELECT 1 FROM jobs WHERE status IN ('queued', 'running') AND substr(id, 1, CAST(? AS INTEGER)) <> ?
+                              AND payload LIKE ?)
+            """, .text(sha256), .text(sha256), .integer(Int64(idPrefix.count)), .text(idPrefix), .text("%" + sha256 + "%"))
+    }
+
     static func model(_ row: SQLRow) -> ModelRecord {
         ModelRecord(
             id: row["id"].string ?? "", name: row["name"].string ?? "", kind: row["kind"].string ?? "",
