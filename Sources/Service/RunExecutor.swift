@@ -55,7 +55,9 @@ public final class RunExecutor: Sendable {
         var environment = RunJob.Environment(database: database, signal: signal, logger: logger)
         if let scorer = runScorer {
             let inlineMax = scoring.inlineMax
-            environment.rewards = { @Sendable (id: String) -> any RolloutScorer in scorer.rolloutScorer(modelID: id, inlineMax: inlineMax, models: models) }
+            environment.rewards = { @Sendable (id: String, runID: String) -> any RolloutScorer in
+                scorer.rolloutScorer(modelID: id, runID: runID, inlineMax: inlineMax, models: models)
+            }
             environment.advantages = { @Sendable (runID: String, tokenizer: [String: String]) -> any AdvantageEstimator in
                 scorer.advantageEstimator(runID: runID, inlineMax: inlineMax, tokenizer: tokenizer)
             }
@@ -124,7 +126,7 @@ public final class RunExecutor: Sendable {
     /// no worker ran it) ends with it, so it never stays `running` with nothing to finish it.
     static func endRun(of job: JobRecord, on connection: any SQLConnection) throws {
         let cancelled = job.status == .cancelled
-        try ShardedScorer.sweepAdvantages(runID: job.id, on: connection)
+        try ShardedScorer.sweep(runID: job.id, on: connection)
         try RunEvents.finish(id: job.id, status: cancelled ? .cancelled : .failed,
                                  error: cancelled ? nil : job.lastError, on: connection)
     }
@@ -156,8 +158,9 @@ struct RunJob {
         let database: Database
         let signal: RunSignal
         let logger: Logger
-        /// The scorer of a run judged by `reward_model:<id>` (sharded when its batch is large); nil: in this thread.
-        var rewards: (@Sendable (String) -> any RolloutScorer)? = nil
+        /// The scorer of a run judged by `reward_model:<id>`, given the model and the run (whose id names its batches;
+        /// sharded when a batch is large); nil: in this thread.
+        var rewards: (@Sendable (String, String) -> any RolloutScorer)? = nil
         /// Where PPO's critic values and advantages are computed, given the policy's tokenizer metadata (else in the run's thread).
         var advantages: (@Sendable (String, [String: String]) -> any AdvantageEstimator)? = nil
     }

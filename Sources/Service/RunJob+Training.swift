@@ -30,7 +30,7 @@ extension RunJob {
         let remote = try run.judgeOptions.map { try RemoteJudge(url: run.judge, options: $0) }
         // Its scores come from the shared scoring computation, sharded over the worker pools when the batch is large: the
         // same bits whichever worker scores which rollout, so a run resumed elsewhere repeats its steps exactly.
-        let sharedScorer = run.rewardModel.map { id in environment.rewards?(id) ?? rewardModel.map { $0 as any RolloutScorer } }
+        let sharedScorer = run.rewardModel.map { id in environment.rewards?(id, runID) ?? rewardModel.map { $0 as any RolloutScorer } }
         let scorer: (any RolloutScorer)? = spec.algorithm.usesRewards ? (sharedScorer.flatMap { $0 } ?? remote) : nil
         // A stored reward or preference model judges the pairs of the pairwise methods.
         let modelJudge = try run.judgeModel.flatMap { judge -> ModelJudge? in
@@ -42,9 +42,12 @@ extension RunJob {
         let training = try TrainingRun(spec: spec, policy: policy, reference: reference, data: data, resumeFrom: resumeFile,
                                        scorer: scorer, valueModel: spec.algorithm.usesRewards ? try rewardModel?.model() : nil, judge: judge)
         training.tokenizer = tokenizer
+        if spec.algorithm.usesRewards, environment.rewards != nil || environment.advantages != nil {
+            // A previous attempt that died mid-step left its batch of scoring or advantage shards (and the critic weights
+            // the latter read).
+            try database.write { try ShardedScorer.sweep(runID: runID, on: $0) }
+        }
         if case .ppo = spec.method, let advantages = environment.advantages {
-            // A previous attempt that died mid-step left its batch of advantage shards and the critic weights they read.
-            try database.write { try ShardedScorer.sweepAdvantages(runID: runID, on: $0) }
             training.advantageEstimator = advantages(runID, stored.filter { [StoredTokenizer.jsonKey, StoredTokenizer.specialsKey].contains($0.key) })
         }
         let observer = RunObserver(recorder: RunRecorder(runID: runID, database: database, signal: environment.signal, keepLast: keepLast),

@@ -81,7 +81,7 @@ extension ShardedScorer {
     /// PPO's critic values and advantages of `items` under `trunk` + `head`, in shards over the worker pools: the
     /// critic's weights are stored under their hash for the batch (the checkpoint of a `critic`, with the policy's
     /// `tokenizer` metadata) and deleted with it unless something else holds the same bytes. The batch's ids name
-    /// `runID`, so a later attempt of the run removes what a dead one left (``sweepAdvantages(runID:on:)``).
+    /// `runID`, so a later attempt of the run removes what a dead one left (``sweep(runID:on:)``).
     public func advantages(runID: String, trunk: GPT, head: ValueHead, tokenizer: [String: String], settings: AdvantageSettings,
                            items: [AdvantageItem]) throws -> [AdvantageResult] {
         guard !items.isEmpty else { return [] }
@@ -106,10 +106,16 @@ extension ShardedScorer {
     }
 
     static func advantagePrefix(runID: String) -> String { "adb_" + runID }
+    static func scorePrefix(runID: String) -> String { "scb_" + runID }
 
-    /// Removes the advantage batches of `runID` and their critic weights: what an attempt of the run that died
-    /// mid-step left behind (its worker never collected them). Called as the run starts again and as it ends dead.
-    public static func sweepAdvantages(runID: String, on connection: any SQLConnection) throws {
+    /// Removes the scoring and advantage batches of `runID`, and the critic weights the latter read: what an attempt
+    /// of the run that died mid-step left behind (its worker never collected them). Called as the run starts again
+    /// and as it ends without its handler.
+    public static func sweep(runID: String, on connection: any SQLConnection) throws {
+        let scores = scorePrefix(runID: runID) + "_"
+        try connection.query("DELETE FROM score_shards WHERE substr(batch_id, 1, CAST(? AS INTEGER)) = ?",
+                             .integer(Int64(scores.count)), .text(scores))
+        try JobQueue.delete(idPrefix: scores, on: connection)
         let prefix = advantagePrefix(runID: runID) + "_"
         let payloads = try connection.query("SELECT payload FROM jobs WHERE substr(id, 1, CAST(? AS INTEGER)) = ?",
                                             .integer(Int64(prefix.count)), .text(prefix)).compactMap { $0["payload"].string }

@@ -61,9 +61,11 @@ public final class ShardedScorer: Sendable {
     public func close() { listener?.stop() }
 
     /// The scores of `items` under `model` (`mode` must be the model's, see ``ScoringMode/init(kind:)``), in input order.
-    public func score(model: ModelRecord, mode: ScoringMode, items: [ScoringItem]) throws -> [Double] {
+    /// `runID` names the run whose rollouts these are in the batch's ids, so a later attempt of the run removes what a
+    /// dead one left (``sweep(runID:on:)``).
+    public func score(model: ModelRecord, mode: ScoringMode, items: [ScoringItem], runID: String? = nil) throws -> [Double] {
         guard !items.isEmpty else { return [] }
-        let batch = Identifier.make("scb")
+        let batch = Identifier.make(runID.map(Self.scorePrefix(runID:)) ?? "scb")
         let shards = stride(from: 0, to: items.count, by: shardSize).map { Array(items[$0..<min(items.count, $0 + shardSize)]) }
         let payloads = try shards.enumerated().map { index, shard in
             String(decoding: try JSONEncoder().encode(ScoreShardPayload(batch: batch, index: index, modelID: model.id, mode: mode, items: shard)),
@@ -164,8 +166,9 @@ public final class ShardedScorer: Sendable {
     /// This scorer as a ``RolloutScorer`` for the reward model `modelID`: batches of more than `inlineMax`
     /// rollouts are sharded, smaller ones scored in this thread with `models` (the same computation, so the
     /// same bits either way).
-    public func rolloutScorer(modelID: String, inlineMax: Int = 0, models: ScoringModelCache = ScoringModelCache(capacity: 1)) -> any RolloutScorer {
-        ShardedRolloutScorer(scorer: self, modelID: modelID, inlineMax: inlineMax, models: models)
+    public func rolloutScorer(modelID: String, runID: String? = nil, inlineMax: Int = 0,
+                              models: ScoringModelCache = ScoringModelCache(capacity: 1)) -> any RolloutScorer {
+        ShardedRolloutScorer(scorer: self, modelID: modelID, runID: runID, inlineMax: inlineMax, models: models)
     }
 }
 
@@ -173,6 +176,7 @@ public final class ShardedScorer: Sendable {
 struct ShardedRolloutScorer: RolloutScorer {
     let scorer: ShardedScorer
     let modelID: String
+    let runID: String?
     let inlineMax: Int
     let models: ScoringModelCache
 
@@ -191,6 +195,6 @@ struct ShardedRolloutScorer: RolloutScorer {
         guard items.count > inlineMax else {
             return try models.with(model, database: scorer.database) { try Scoring.compute($0, mode: .rewards, items: items) }
         }
-        return try scorer.score(model: model, mode: .rewards, items: items)
+        return try scorer.score(model: model, mode: .rewards, items: items, runID: runID)
     }
 }

@@ -54,7 +54,7 @@ import TestSupport
     /// A run's attempt that died mid-step leaves its advantage batch (jobs, results, the critic's weights): the next
     /// attempt, or the run's end as dead, removes it, and nothing of another run's batch.
     @Test(arguments: TestStores.backends)
-    func aDeadAttemptsBatchIsSweptWithItsCriticWeights(dialect: SQLDialect) throws {
+    func aDeadAttemptsBatchesAreSweptWithItsCriticWeights(dialect: SQLDialect) throws {
         let database = try TestStores.open(dialect)
         let settings = AdvantageSettings(gamma: 1, lambda: 0.95, klCoef: 0.05, klEstimator: .k1)
         let item = AdvantageItem(prompt: [1, 50], response: [51], score: 1, logProbs: [-1], referenceLogProbs: [-1])
@@ -69,12 +69,19 @@ import TestSupport
                 try ScoreShardRepository.put(jobID: batch + ".000000", batchID: batch, index: 0, scores: [1, 2, 3], worker: "w", on: connection)
             }
         }
+        // The dead attempt's reward-scoring batch goes too; a scoring request's batch (no run in its id) stays.
+        for batch in [Identifier.make(ShardedScorer.scorePrefix(runID: "run_dead")), Identifier.make("scb")] {
+            try database.write { connection in
+                _ = try JobQueue.enqueue(id: batch + ".000000", kind: ScoreShardJob.kind, payload: "{}", maxAttempts: 3, on: connection)
+                try ScoreShardRepository.put(jobID: batch + ".000000", batchID: batch, index: 0, scores: [1], worker: "w", on: connection)
+            }
+        }
         #expect(try Self.scratchCheckpoints(database) == 2)
-        try database.write { try ShardedScorer.sweepAdvantages(runID: "run_dead", on: $0) }
+        try database.write { try ShardedScorer.sweep(runID: "run_dead", on: $0) }
         #expect(try Self.scratchCheckpoints(database) == 1)
-        let left = try database.read { try $0.query("SELECT id FROM jobs").compactMap { $0["id"].string } }
-        #expect(left.count == 1 && left.allSatisfy { $0.hasPrefix("adb_run_live_") })
-        #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM score_shards").first?["n"].int } == 1)
+        let left = try database.read { try $0.query("SELECT id FROM jobs ORDER BY id").compactMap { $0["id"].string } }
+        #expect(left.count == 2 && left[0].hasPrefix("adb_run_live_") && left[1].hasPrefix("scb_") && !left[1].contains("run_"), "\(left)")
+        #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM score_shards").first?["n"].int } == 2)
     }
 
     /// Runs `spec` to its end on a two-thread pool (the run's thread and another computing its shards); the loss series
