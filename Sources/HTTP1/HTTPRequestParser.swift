@@ -5,6 +5,10 @@ public enum HTTPParserEvent: Sendable {
     /// The head asked for `Expect: 100-continue` and the body has not arrived:
     /// the server should send `100 Continue` now. Produced at most once per request.
     case continueExpected
+    /// The head of a request whose route allows a body beyond the parser's default limit, before that body has
+    /// arrived (and without `Expect: 100-continue`): the server may refuse it on its head alone (an unknown token)
+    /// rather than hold up to the route's limit for a request it will refuse. Produced at most once per request.
+    case headBeforeLargeBody
     /// Feed more bytes.
     case needMoreData
 }
@@ -46,6 +50,8 @@ public struct HTTPRequestParser: Sendable {
         var framing: Framing
         var expectContinue: Bool
         var maxBody: Int
+        /// The route allows more than the default body limit: the head is shown before its body (``HTTPParserEvent/headBeforeLargeBody``).
+        var checkHead: Bool
         /// Body bytes already handed out by `drainBody()` (a chunked body's limit counts them too).
         var drained = 0
     }
@@ -179,12 +185,13 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    /// Marks the pending request as still waiting, answering `100-continue` once.
+    /// Marks the pending request as still waiting, answering `100-continue` (or showing a large body's head) once.
     private mutating func expectContinue(_ pending: inout PendingRequest) -> HTTPParserEvent {
-        let ask = pending.expectContinue
+        let ask = pending.expectContinue, check = pending.checkHead
         pending.expectContinue = false
+        pending.checkHead = false
         state = .body(pending)
-        return ask ? .continueExpected : .needMoreData
+        return ask ? .continueExpected : check ? .headBeforeLargeBody : .needMoreData
     }
 
     // MARK: - Head
@@ -274,7 +281,8 @@ public struct HTTPRequestParser: Sendable {
         let request = HTTPRequest(
             method: method, target: target, rawPath: rawPath, query: query, version: version,
             headers: headers, keepAlive: keepAlive)
-        return PendingRequest(request: request, framing: framing, expectContinue: expectContinue, maxBody: maxBody)
+        return PendingRequest(request: request, framing: framing, expectContinue: expectContinue, maxBody: maxBody,
+                              checkHead: maxBody > limits.maxBodyBytes)
     }
 
     /// Splits [from, to) into lines without their CRLF; the last element is the blank line.

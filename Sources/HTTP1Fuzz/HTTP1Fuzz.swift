@@ -35,7 +35,7 @@ private func run(_ bytes: [UInt8], chunkSizes: [Int], limits: HTTPLimits) -> [St
                 switch try parser.next() {
                 case .request(let request):
                     outcomes.append("\(request.method) \(request.target) \(request.body.count) \(request.trailers.count) \(request.keepAlive)")
-                case .continueExpected:
+                case .continueExpected, .headBeforeLargeBody:
                     continue
                 case .needMoreData:
                     break loop

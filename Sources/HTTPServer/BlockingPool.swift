@@ -12,6 +12,8 @@ final class BlockingPool: Sendable {
         let request: ServerRequest?
         /// `request` is only a head asking `Expect: 100-continue`: check it, then read its body.
         var continueCheck = false
+        /// With `continueCheck`: answer `100 Continue` when the head passes (false: a large body's head, sent without the expectation).
+        var sendContinue = true
         /// The socket has something to read (an epoll event came while the connection was being registered).
         var readFirst = false
     }

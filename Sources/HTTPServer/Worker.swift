@@ -52,7 +52,8 @@ extension HTTPServer {
         while let job = pool.next() {
             if let request = job.request {
                 let outcome = job.continueCheck
-                    ? answerExpectation(request, on: job.connection, context) : handle(request, on: job.connection, context)
+                    ? answerExpectation(request, on: job.connection, context, sendContinue: job.sendContinue)
+                    : handle(request, on: job.connection, context)
                 switch outcome {
                 case .close:
                     finish(job.connection)
@@ -114,15 +115,16 @@ extension HTTPServer {
                 case .close: return finish(connection)
                 case .suspended: return
                 }
-            case .continueExpected:
+            case .continueExpected, .headBeforeLargeBody:
                 guard let pending = connection.parser.pendingHead else { continue }
                 connection.headSeen = true
                 let head = responder.route(pending)
+                let sendContinue = if case .continueExpected = event { true } else { false }
                 if !onPool, responder.execution(for: head) == .blocking {
-                    if pool.submit(BlockingPool.Job(connection: connection, request: head, continueCheck: true)) { return }
+                    if pool.submit(BlockingPool.Job(connection: connection, request: head, continueCheck: true, sendContinue: sendContinue)) { return }
                     return finish(connection)
                 }
-                switch answerExpectation(head, on: connection, context) {
+                switch answerExpectation(head, on: connection, context, sendContinue: sendContinue) {
                 case .keepOpen: continue
                 case .close: return finish(connection)
                 case .suspended: return
@@ -194,14 +196,18 @@ extension HTTPServer {
     /// `Expect: 100-continue` (RFC 9110 §10.1.1): `100 Continue` only once the route exists and the
     /// responder accepts the head (the application checks the token; the parser already checked
     /// the declared length against the route's limit). Otherwise the final response goes first,
-    /// and the connection closes with the body unread.
-    private func answerExpectation(_ head: ServerRequest, on connection: Connection, _ context: WorkerContext) -> HandleOutcome {
+    /// and the connection closes with the body unread. The head of a large body sent without the expectation
+    /// (`sendContinue` false) is put to the same check, so a request refused on its head (no valid token) never
+    /// makes the server hold up to its route's limit (hundreds of MiB for an upload) first.
+    private func answerExpectation(_ head: ServerRequest, on connection: Connection, _ context: WorkerContext,
+                                   sendContinue: Bool = true) -> HandleOutcome {
         if let refusal = responder.refusalBeforeContinue(for: head) {
             var last = head.http
             last.keepAlive = false
             return sendResponse(refusal, for: last, on: connection, output: &context.output, date: context.dateCache.current(),
                         trySendNow: true)
         }
+        guard sendContinue else { return .keepOpen }
         switch deliver(Self.continueBytes, on: connection, closeAfter: false, trySendNow: true) {
         case .sent: return .keepOpen
         case .parked: return .suspended

@@ -20,6 +20,21 @@ struct ExpectTests {
         #expect(step(&parser) == .needMoreData)
     }
 
+    // A route allowing more than the default body limit (an upload) shows its head before the body even without
+    // the expectation, once, so the server can refuse it on the head; a route within the default limit does not.
+    @Test func aLargeBodyRoutesHeadIsShownOnceBeforeItsBody() throws {
+        var parser = HTTPRequestParser(limits: .default, bodyLimit: { _, path in path == "/upload" ? HTTPLimits.default.maxBodyBytes * 4 : nil })
+        parser.append(bytes("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"))
+        #expect(step(&parser) == .headBeforeLargeBody)
+        #expect(step(&parser) == .needMoreData)
+        parser.append(bytes("hello"))
+        #expect(try nextRequest(&parser).body == bytes("hello"))
+        parser.append(bytes("POST /small HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"))
+        #expect(step(&parser) == .needMoreData)
+        parser.append(bytes("hello"))
+        #expect(try nextRequest(&parser).body == bytes("hello"))
+    }
+
     // Sends the same head with a chunked body still to come: the 100-continue logic
     // applies to any framing → .continueExpected once, then the chunked request.
     @Test func continueIsAskedForChunkedBodies() throws {

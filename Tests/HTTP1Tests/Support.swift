@@ -32,6 +32,7 @@ func feed(_ pieces: [[UInt8]], limits: HTTPLimits = .default) -> Outcome {
                 switch try parser.next() {
                 case .request(let request): outcome.requests.append(request)
                 case .continueExpected: outcome.continues += 1
+                case .headBeforeLargeBody: continue
                 case .needMoreData: break drain
                 }
             } catch {
@@ -163,6 +164,7 @@ func randomChunks(_ input: [UInt8], maxRead: Int, using rng: inout SeededGenerat
 enum Event: Equatable {
     case request(Snapshot)
     case continueExpected
+    case headBeforeLargeBody
     case needMoreData
     case error(HTTPParseError.Code)
 
@@ -175,6 +177,7 @@ func step(_ parser: inout HTTPRequestParser) -> Event {
         switch try parser.next() {
         case .request(let request): return .request(Snapshot(request))
         case .continueExpected: return .continueExpected
+        case .headBeforeLargeBody: return .headBeforeLargeBody
         case .needMoreData: return .needMoreData
         }
     } catch {
