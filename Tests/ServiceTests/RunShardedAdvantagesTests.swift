@@ -84,22 +84,6 @@ import TestSupport
         #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM score_shards").first?["n"].int } == 2)
     }
 
-    /// Runs `spec` to its end on a two-thread pool (the run's thread and another computing its shards); the loss series
-    /// and the trained policy's checkpoint hash.
-    func trained(_ database: Database, _ spec: RunSpec, _ scoring: RunScoring) throws -> (losses: [Double?], sha: String?) {
-        let run = try database.write { try RunExecutor.submit(spec, createdBy: "ci", on: $0) }
-        let executor = RunExecutor(database: database, signal: RunSignal(), threads: 2, lease: .seconds(60), logger: Logger(label: "test"),
-                                   scoring: scoring)
-        executor.start()
-        defer { executor.stop() }
-        #expect(try waitUntil(seconds: 120) { try database.read { try RunRepository.get(id: run.id, on: $0) }?.status.isFinal == true })
-        let ended = try #require(try database.read { try RunRepository.get(id: run.id, on: $0) })
-        #expect(ended.status == .succeeded, "\(ended.error ?? "")")
-        let losses = try database.read { try RunRepository.metrics(runID: run.id, key: "loss", after: nil, limit: 100, on: $0) }.items
-        let sha = try database.read { connection in try ended.outputModelID.flatMap { try ModelRepository.get(id: $0, on: connection) } }?.checkpointSHA256
-        return (losses.map(\.value), sha)
-    }
-
     @Test(arguments: TestStores.backends)
     func shardedAndInThreadAdvantagesTrainTheSameWeights(dialect: SQLDialect) throws {
         let database = try TestStores.open(dialect)
@@ -110,8 +94,8 @@ import TestSupport
             {"algorithm": "ppo", "model": "\(policy)", "task": {"kind": "text", "name": "arithmetic"}, "judge": "reward_model:\(judge)",
              "seed": 4, "hyperparameters": {"steps": 3, "batch_size": 5, "num_mini_batches": 1, "eval_samples": 0}}
             """.utf8))
-        let sharded = try trained(database, spec, RunScoring(shardSize: 2, inlineMax: 0, timeoutSeconds: 60))
-        let inThread = try trained(database, spec, RunScoring(shardSize: 2, inlineMax: 10_000, timeoutSeconds: 60))
+        let sharded = try ShardedRuns.trained(database, spec, RunScoring(shardSize: 2, inlineMax: 0, timeoutSeconds: 60))
+        let inThread = try ShardedRuns.trained(database, spec, RunScoring(shardSize: 2, inlineMax: 10_000, timeoutSeconds: 60))
         #expect(sharded.losses.count == 3)
         #expect(sharded.losses.map { $0?.bitPattern } == inThread.losses.map { $0?.bitPattern })
         #expect(sharded.sha != nil && sharded.sha == inThread.sha)

@@ -11,19 +11,6 @@ import TestSupport
 /// jobs when the batch is larger than the inline limit (its own worker computing shards beside the pool's), in
 /// its own thread otherwise. Either way the scores, and so the trained weights, are the same bits.
 @Suite struct RunShardedScoringTests {
-    /// Runs `spec` to its end on a one-thread pool scoring as `scoring`; the trained policy's checkpoint hash.
-    func trainedHash(_ database: Database, _ spec: RunSpec, _ scoring: RunScoring) throws -> String? {
-        let run = try database.write { try RunExecutor.submit(spec, createdBy: "ci", on: $0) }
-        let executor = RunExecutor(database: database, signal: RunSignal(), threads: 1, lease: .seconds(60), logger: Logger(label: "test"),
-                                   scoring: scoring)
-        executor.start()
-        defer { executor.stop() }
-        #expect(try waitUntil(seconds: 120) { try database.read { try RunRepository.get(id: run.id, on: $0) }?.status.isFinal == true })
-        let ended = try #require(try database.read { try RunRepository.get(id: run.id, on: $0) })
-        #expect(ended.status == .succeeded, "\(ended.error ?? "")")
-        return try database.read { connection in try ended.outputModelID.flatMap { try ModelRepository.get(id: $0, on: connection) } }?.checkpointSHA256
-    }
-
     @Test(arguments: TestStores.backends)
     func shardedAndInlineScoringTrainTheSameWeights(dialect: SQLDialect) throws {
         let database = try TestStores.open(dialect)
@@ -35,8 +22,8 @@ import TestSupport
             {"algorithm": "rloo", "model": "\(policy)", "task": {"kind": "text", "name": "arithmetic"}, "judge": "reward_model:\(judge)",
              "seed": 4, "hyperparameters": {"steps": 3, "batch_size": 4, "rloo_k": 2, "eval_samples": 0}}
             """.utf8))
-        let sharded = try trainedHash(database, spec, RunScoring(shardSize: 3, inlineMax: 0, timeoutSeconds: 60))
-        let inline = try trainedHash(database, spec, RunScoring(shardSize: 3, inlineMax: 10_000, timeoutSeconds: 60))
+        let sharded = try ShardedRuns.trained(database, spec, RunScoring(shardSize: 3, inlineMax: 0, timeoutSeconds: 60), threads: 1).sha
+        let inline = try ShardedRuns.trained(database, spec, RunScoring(shardSize: 3, inlineMax: 10_000, timeoutSeconds: 60), threads: 1).sha
         #expect(sharded != nil && sharded == inline)
         // The batches left nothing behind.
         #expect(try database.read { try $0.query("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'score_shard'").first?["n"].int } == 0)
