@@ -23,6 +23,7 @@ public final class BPETokenizer: Tokenizer {
     private let byteIDs: [Int32]
     private let cache = Mutex<[String: [Int32]]>([:])
     private static let cacheLimit = 50_000
+    private static let cachedPieceBytes = 256
 
     /// A token the `tokenizers` library matches in the raw text before pre-tokenisation.
     public struct AddedToken: Sendable, Equatable {
@@ -138,29 +139,9 @@ public final class BPETokenizer: Tokenizer {
         if ignoreMerges, let whole = vocabulary[ByteLevelAlphabet.spell(word.utf8)] {
             symbols = [whole]
         }
-        while symbols.count > 1 {
-            var best: (rank: Int32, merged: Int32)?
-            for i in 0..<(symbols.count - 1) {
-                guard let r = ranks[Self.key(symbols[i], symbols[i + 1])] else { continue }
-                if let b = best, b.rank <= r.rank { continue }
-                best = r
-            }
-            guard let best else { break }
-            // Every occurrence of the best pair, left to right, non-overlapping.
-            var next: [Int32] = []
-            next.reserveCapacity(symbols.count)
-            var i = 0
-            while i < symbols.count {
-                if i + 1 < symbols.count, let r = ranks[Self.key(symbols[i], symbols[i + 1])], r.rank == best.rank {
-                    next.append(r.merged)
-                    i += 2
-                } else {
-                    next.append(symbols[i])
-                    i += 1
-                }
-            }
-            symbols = next
-        }
+        symbols = BPEMerge.apply(symbols, ranks: ranks)
+        // As `tokenizers`, long pieces are not cached: a few of them would hold megabytes each.
+        guard key.utf8.count <= Self.cachedPieceBytes else { return symbols }
         cache.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
             cache[key] = symbols

@@ -29,6 +29,28 @@ import Testing
         #expect(tok.decode([260, 259, 111]) == "hello wo")
     }
 
+    /// A merge can make a pair of lower rank than the one being applied: `tokenizers` merges it next, before the
+    /// other occurrences of the current pair (its heap order), so `abab` with merges `ab a` (rank 0) then `a b` (1)
+    /// is `aba b` (checked against `tokenizers` 0.22), where merging every `a b` first would give `ab ab`.
+    @Test func aMergeMadeByAMergeGoesFirstWhenItsRankIsLower() throws {
+        var vocab = Self.byteVocabulary()
+        vocab["ab"] = 256
+        vocab["aba"] = 257
+        let tok = try BPETokenizer(vocabulary: vocab, merges: [("ab", "a"), ("a", "b")], added: [.init(content: "<|endoftext|>", id: 300, special: true)],
+                                   bos: "<|endoftext|>", eos: "<|endoftext|>")
+        #expect(tok.encode("abab") == [257, 98])
+        #expect(tok.encode("ababab") == [257, 98, 256])  // aba, b, then the last "a b": nothing follows it
+    }
+
+    /// A piece of a million letters (one pre-token) is merged whole, each "hello" as on its own, and decodes back.
+    @Test func aLongPieceIsMergedWhole() throws {
+        let tok = try Self.tiny()
+        let long = String(repeating: "hello", count: 200_000)
+        let ids = tok.encode(long)
+        #expect(ids == [Int32](repeating: 260, count: 200_000))
+        #expect(tok.decode(ids) == long)
+    }
+
     @Test func addedTokensSplitTheTextAndAreSkippedWhenDecoding() throws {
         let tok = try Self.tiny()
         #expect(tok.encode("hello<|endoftext|>hello") == [260, 300, 260])
