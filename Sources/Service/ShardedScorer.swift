@@ -115,14 +115,13 @@ public final class ShardedScorer: Sendable {
     }
 
     private func waitForResults(batch: String, prefix: String, count: Int, deadline: Date) throws -> [Int: [Double]] {
-        var nextFailureCheck = Date()
+        var nextFailureCheck = Date(), nextHelp = Date()
         while true {
             let generation = signal.generation
             let done = try database.read { try ScoreShardRepository.count(batchID: batch, on: $0) }
             if done >= count {
                 return try database.read { try ScoreShardRepository.results(batchID: batch, on: $0) }.mapValues(\.scores)
             }
-            if let helper, try helpWith(prefix: prefix, helper) { continue }
             let now = Date()
             if now >= nextFailureCheck {
                 // A scan of the batch's jobs, so once per poll interval rather than at every shard written.
@@ -131,8 +130,15 @@ public final class ShardedScorer: Sendable {
                 }
                 nextFailureCheck = now.addingTimeInterval(Self.seconds(pollInterval))
             }
+            // Checked before helping too, so a failed shard or the deadline stops a helper with shards still queued.
             if now >= deadline {
                 throw ScoringError.timedOut(seconds: Self.seconds(timeout), done: done, total: count)
+            }
+            if let helper, now >= nextHelp {
+                if try helpWith(prefix: prefix, helper) { continue }
+                // None queued: every shard is claimed. One goes back to the queue only on a retry, so look again
+                // at the poll interval rather than with a write at every shard another worker stores.
+                nextHelp = now.addingTimeInterval(Self.seconds(pollInterval))
             }
             signal.wait(after: generation, until: min(deadline, nextFailureCheck))
         }
