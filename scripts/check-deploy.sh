@@ -13,6 +13,7 @@
 #   CHECK_DEPLOY_NO_BUILD=1  use the binary already built (.build/debug/preflab)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh python3-venv systemd   # the venv module; the build and PostgreSQL libraries
 VENV=${PREFLAB_DEPLOY_VENV:-$HOME/.cache/preflab/deploy-venv}
 if [ ! -x "$VENV/bin/hadolint" ] || [ ! -x "$VENV/bin/kubernetes-validate" ] || [ ! -x "$VENV/bin/check-jsonschema" ] \
    || ! "$VENV/bin/python" -c 'import prometheus_client' 2>/dev/null; then

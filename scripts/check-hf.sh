@@ -8,6 +8,7 @@
 #   CHECK_HF_NO_BUILD=1  use the binary already built (.build/debug/preflab)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh python3-venv   # the venv module; the build and PostgreSQL libraries
 VENV=${PREFLAB_HF_VENV:-$HOME/.cache/preflab/hf-venv}
 if ! "$VENV/bin/python" -c "import torch, transformers, tokenizers, safetensors" 2>/dev/null; then
   python3 -m venv "$VENV"
