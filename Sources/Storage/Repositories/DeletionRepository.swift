@@ -42,11 +42,11 @@ public enum DeletionRepository {
         let active = "('queued', 'running', 'waiting')"
         let runs = try connection.query(
             """
-            SELECT id FROM runs WHERE status IN \(active) AND spec LIKE ?
+            SELECT id FROM runs WHERE status IN \(active) AND spec LIKE ? ESCAPE '!'
             UNION SELECT DISTINCT c.run_id FROM comparisons c JOIN runs r ON r.id = c.run_id
             WHERE c.dataset = ? AND r.status IN \(active)
             ORDER BY 1 LIMIT 20
-            """, .text("%\"dataset\":\(JSONValue.string(name).text)%"), .text(name)).compactMap { $0[0].string }
+            """, .text("%\"dataset\":\(Self.likeLiteral(JSONValue.string(name).text))%"), .text(name)).compactMap { $0[0].string }
         guard runs.isEmpty else { return .inUse(runs: runs) }
         let inDataset = "SELECT id FROM comparisons WHERE dataset = ?"
         var counts: Counts = [:]
@@ -97,6 +97,17 @@ public enum DeletionRepository {
                                                  "sha256 = ? AND NOT EXISTS (SELECT 1 FROM models WHERE checkpoint_sha256 = ?)",
                                                  .text(model.checkpointSHA256), .text(model.checkpointSHA256))
         return .deleted(counts)
+    }
+
+    /// `text` matched literally by a `LIKE … ESCAPE '!'`: PostgreSQL's default escape is `\`, which a JSON-escaped
+    /// name holds (`\"`), so one escape character both stores read the same way, and `%`, `_` in a name match themselves.
+    static func likeLiteral(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character == "!" || character == "%" || character == "_" { out.append("!") }
+            out.append(character)
+        }
+        return out
     }
 
     /// Counts, then deletes, the rows of `table` matching `condition` (counted first rather than with RETURNING,
