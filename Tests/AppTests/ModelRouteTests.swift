@@ -7,6 +7,20 @@ import TestSupport
 @Suite struct ModelRouteTests {
     let tiny: [String: Any] = ["layers": 1, "dim": 16, "heads": 2, "context": 32]
 
+    /// A scoring batch whose logits and attention would pass the per-call budget is 422 naming `items`, before any
+    /// allocation; the same items in a smaller batch are scored.
+    @Test func aScoringBatchOverTheMemoryBudgetIs422() throws {
+        let app = try AppFixture(.sqlite)
+        let id = try #require(try app.call("POST", "/v1/models", as: "researcher", json: [
+            "name": "long", "architecture": ["layers": 1, "dim": 16, "heads": 16, "context": 256]]).json["id"] as? String)
+        // 256 items of 253 tokens: 256·253·(259 + 16·253)·4 bytes ≈ 1.12 GB of logits and attention.
+        let item: [String: Any] = ["prompt": "p", "response": String(repeating: "x", count: 250)]
+        let refused = try app.call("POST", "/v1/models/\(id)/logprobs", as: "ci", json: ["items": Array(repeating: item, count: 256)])
+        #expect(refused.status == 422 && refused.json["field"] as? String == "items", "\(refused.text)")
+        let scored = try app.call("POST", "/v1/models/\(id)/logprobs", as: "ci", json: ["items": Array(repeating: item, count: 2)])
+        #expect(scored.status == 200, "\(scored.text)")
+    }
+
     @Test(arguments: TestStores.backends)
     func createDownloadUploadAndUse(dialect: SQLDialect) throws {
         let app = try AppFixture(dialect)

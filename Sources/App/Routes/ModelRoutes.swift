@@ -138,7 +138,7 @@ struct ModelRoutes {
             let texts = try Self.pairs(body)
             let scores = try cache.with(record, database: database) { loaded throws in
                 let (prompts, responses) = Self.encode(texts, loaded.tokenizer)
-                try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
+                try Self.checkContext(prompts, responses, loaded.trunk.config, body)
                 return try loaded.trunk.sequenceLogProbs(try loaded.tokenizer.batch(prompts: prompts, responses: responses))
             }
             let items = scores.sum.indices.map { LogProbBody(sum: Double(scores.sum[$0]), mean: Double(scores.mean[$0]), tokens: scores.count[$0]) }
@@ -155,7 +155,7 @@ struct ModelRoutes {
             let texts = try Self.pairs(body)
             let (prompts, responses, perToken, perSequence, time) = try cache.with(record, database: database) { loaded throws in
                 let (prompts, responses) = Self.encode(texts, loaded.tokenizer)
-                try Self.checkContext(prompts, responses, loaded.trunk.config.context, body)
+                try Self.checkContext(prompts, responses, loaded.trunk.config, body)
                 guard let head = loaded.head else { throw AppError(.internalServerError, code: "internal", detail: "value head missing") }
                 let batch = try loaded.tokenizer.batch(prompts: prompts, responses: responses)
                 let values = try head.values(trunk: loaded.trunk, batch: batch)
@@ -200,9 +200,21 @@ struct ModelRoutes {
         (texts.map { tokenizer.encode($0.prompt, bos: true, eos: false) }, texts.map { tokenizer.encode($0.response, bos: false, eos: true) })
     }
 
-    static func checkContext(_ prompts: [[Int32]], _ responses: [[Int32]], _ context: Int, _ body: CreateBody) throws {
+    /// What one scoring call may allocate for its padded batch: the logits of every position and one layer's
+    /// attention. A GPT-2 import's 50,257-word logits make 256 items of a thousand tokens 50 GB; such a batch
+    /// is 422 (send fewer or shorter items) rather than an allocation the machine cannot hold.
+    static let scoringBudgetBytes = 1 << 30
+
+    static func checkContext(_ prompts: [[Int32]], _ responses: [[Int32]], _ config: GPTConfig, _ body: CreateBody) throws {
+        let context = config.context
         for index in prompts.indices where prompts[index].count + responses[index].count > context {
             throw AppError.invalidField(body.prefix(index) + "response", "prompt plus response exceeds the model's context of \(context) tokens")
+        }
+        let time = zip(prompts, responses).map { $0.count + $1.count }.max() ?? 0
+        let bytes = prompts.count * time * (config.vocab + config.heads * time) * 4
+        guard bytes <= scoringBudgetBytes else {
+            throw AppError.invalidField("items", "\(prompts.count) items of up to \(time) tokens need \(bytes >> 20) MiB of logits and attention "
+                                        + "with this model; at most \(scoringBudgetBytes >> 20) MiB: send fewer or shorter items")
         }
     }
 
