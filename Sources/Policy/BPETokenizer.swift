@@ -21,6 +21,11 @@ public final class BPETokenizer: Tokenizer {
     public let bosID: Int32, eosID: Int32, padID: Int32
     public let vocabSize: Int
     private let byteIDs: [Int32]
+    /// The added tokens as a byte trie: children of each node, and the token ending there.
+    private let addedChildren: [[UInt8: Int32]]
+    private let addedTerminal: [Int32?]
+    /// Limits on a loaded tokenizer's added tokens, so matching them costs at most `maxAddedBytes` steps a byte.
+    public static let maxAddedTokens = 4096, maxAddedBytes = 256
     private let cache = Mutex<[String: [Int32]]>([:])
     private static let cacheLimit = 50_000
     private static let cachedPieceBytes = 256
@@ -39,6 +44,9 @@ public final class BPETokenizer: Tokenizer {
     /// ordinary) tokens. Throws if a merge or special is not in the vocabulary, or a byte has no token.
     public init(vocabulary: [String: Int32], merges: [(String, String)], added: [AddedToken], bos: String, eos: String,
                 pad: String? = nil, addPrefixSpace: Bool = false, ignoreMerges: Bool = false) throws(PolicyError) {
+        guard added.count <= Self.maxAddedTokens, added.allSatisfy({ $0.content.utf8.count <= Self.maxAddedBytes }) else {
+            throw PolicyError("tokenizer: at most \(Self.maxAddedTokens) added tokens of at most \(Self.maxAddedBytes) bytes each")
+        }
         var vocabulary = vocabulary
         for token in added { vocabulary[token.content] = token.id }
         var tokens: [Int32: String] = [:]
@@ -72,6 +80,24 @@ public final class BPETokenizer: Tokenizer {
         self.ranks = ranks
         // Longest first, so that of two added tokens where one begins the other, the longer one is matched.
         self.added = added.sorted { ($0.content.utf8.count, $1.id) > ($1.content.utf8.count, $0.id) }
+        var children: [[UInt8: Int32]] = [[:]], terminal: [Int32?] = [nil]
+        for token in self.added where !token.content.isEmpty {
+            var node = 0
+            for byte in token.content.utf8 {
+                if let child = children[node][byte] {
+                    node = Int(child)
+                } else {
+                    children.append([:])
+                    terminal.append(nil)
+                    children[node][byte] = Int32(children.count - 1)
+                    node = children.count - 1
+                }
+            }
+            // Of two tokens with the same content, the first in that order wins, as the linear scan did.
+            if terminal[node] == nil { terminal[node] = token.id }
+        }
+        addedChildren = children
+        addedTerminal = terminal
         self.addPrefixSpace = addPrefixSpace
         self.ignoreMerges = ignoreMerges
         vocabSize = Int(tokens.keys.max() ?? 0) + 1
@@ -114,17 +140,21 @@ public final class BPETokenizer: Tokenizer {
     func splitOnAdded(_ text: String) -> [Span] {
         guard !added.isEmpty else { return text.isEmpty ? [] : [.text(text)] }
         let bytes = Array(text.utf8)
-        let patterns = added.map { (bytes: Array($0.content.utf8), id: $0.id) }.filter { !$0.bytes.isEmpty }
         var spans: [Span] = []
         var start = 0, i = 0
         while i < bytes.count {
-            let hit = patterns.first { p in
-                i + p.bytes.count <= bytes.count && bytes[i..<(i + p.bytes.count)].elementsEqual(p.bytes)
+            // The longest added token starting at i, walking the trie.
+            var node = 0, hit: (length: Int, id: Int32)?
+            var j = i
+            while j < bytes.count, let child = addedChildren[node][bytes[j]] {
+                node = Int(child)
+                j += 1
+                if let id = addedTerminal[node] { hit = (j - i, id) }
             }
             guard let hit else { i += 1; continue }
             if i > start { spans.append(.text(String(decoding: bytes[start..<i], as: UTF8.self))) }
             spans.append(.added(hit.id))
-            i += hit.bytes.count
+            i += hit.length
             start = i
         }
         if start < bytes.count { spans.append(.text(String(decoding: bytes[start...], as: UTF8.self))) }

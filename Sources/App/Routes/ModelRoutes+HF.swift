@@ -3,20 +3,32 @@ import HTTPServer
 import Policy
 import Service
 import Storage
+import Synchronization
 
 /// Hugging Face interop: a `GPT2LMHeadModel` `save_pretrained` folder (as a tar) in and out, and the model's
 /// tokenizer over HTTP.
 extension ModelRoutes {
     /// 768 MiB: GPT-2 small's float32 folder is about 500 MB.
     static let maxUploadBytes = 768 * 1024 * 1024
+    /// Exports being built: each holds several copies of its model (GPT-2 small: about 3 GB), so at most
+    /// `exportLimit` run at once and more are 503 `model_busy` with `Retry-After`.
+    static let exportsRunning = Mutex(0)
+    static let exportLimit = 2
 
     func registerHF(on router: inout Router) {
         let database = database, cache = cache
-        router.get("/v1/models/:id/export", handler: auth.require(Roles.everyone) { request, _ in
+        router.get("/v1/models/:id/export", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             guard request.query("format") == "hf" else {
                 throw AppError(.badRequest, code: "invalid_parameter", detail: "format must be hf (the weights alone: GET /v1/models/{id}/weights)", field: "format")
             }
             let record = try Self.record(request, database)
+            let admitted = Self.exportsRunning.withLock { running -> Bool in
+                guard running < Self.exportLimit else { return false }
+                running += 1
+                return true
+            }
+            guard admitted else { throw ModelCache.Busy(modelID: record.id, limit: Self.exportLimit) }
+            defer { Self.exportsRunning.withLock { $0 -= 1 } }
             guard record.kind == "policy" else {
                 throw AppError(.unprocessableContent, code: "unsupported_export", detail: "\(record.id) is a \(record.kind); only policies export as GPT2LMHeadModel", field: "kind")
             }
@@ -37,7 +49,7 @@ extension ModelRoutes {
             response.headers.add(name: "ETag", value: "\"\(record.checkpointSHA256)-hf\"")
             response.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(record.id).tar\"")
             return response
-        })
+        }))
         // Text → ids → text with the model's own tokenizer, as its scoring and sampling routes see the text.
         router.post("/v1/models/:id/tokenize", handler: Self.answeringBusy(auth.require(Roles.everyone) { request, _ in
             let record = try Self.record(request, database)
