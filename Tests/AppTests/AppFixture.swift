@@ -48,12 +48,12 @@ final class AppFixture: Sendable {
         }
     }
 
-    func client() throws -> RawClient { try RawClient(port: port) }
+    func client(timeoutSeconds: Int = 10) throws -> RawClient { try RawClient(port: port, timeoutSeconds: timeoutSeconds) }
 
     /// One request on a fresh connection, as `as` (a name from `tokens`, or nil for none).
     @discardableResult
     func call(_ method: String, _ path: String, as who: String? = "admin", json: Any? = nil, raw: [UInt8]? = nil,
-              headers: [String: String] = [:]) throws -> RawClient.Response {
+              headers: [String: String] = [:], timeoutSeconds: Int = 10) throws -> RawClient.Response {
         var all = headers
         if let who, let secret = tokens[who] { all["Authorization"] = "Bearer \(secret)" }
         var body: [UInt8] = raw ?? []
@@ -61,7 +61,7 @@ final class AppFixture: Sendable {
             body = Array(try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
             all["Content-Type"] = "application/json"
         }
-        return try client().request(method, path, headers: all, body: body)
+        return try client(timeoutSeconds: timeoutSeconds).request(method, path, headers: all, body: body)
     }
 
     /// Rows in a table, read straight from the store: what was really written.

@@ -63,7 +63,10 @@ import TestSupport
         }
         holder.start()
         locked.wait()
-        let waited = try app.call("POST", "/v1/prompts", as: "researcher", json: ["text": "held"], headers: ["Idempotency-Key": "held"])
+        // The server waits its 5 s lock timeout first: the client allows far more, so a loaded CI machine cannot turn
+        // the documented 409 into a client-side timeout.
+        let waited = try app.call("POST", "/v1/prompts", as: "researcher", json: ["text": "held"], headers: ["Idempotency-Key": "held"],
+                                  timeoutSeconds: 60)
         release.signal()
         #expect(waited.status == 409)
         #expect(waited.json["code"] as? String == "idempotency_key_in_flight")
